@@ -1,0 +1,10 @@
+"""The v1 API: each app contributes its own urls module; names live in the "api" namespace."""
+
+from django.urls import include, path
+
+from grievance.views import ApiRootView
+
+urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
+    path("", include("accounts.api.urls")),
+]
