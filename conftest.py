@@ -17,6 +17,16 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _clear_sms_outbox():
+    # Like django.core.mail.outbox: every test starts with no text messages sent.
+    from accounts import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

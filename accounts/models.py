@@ -102,6 +102,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
 
+    # The role as last loaded or saved, to notice role changes on save.
+    _loaded_role: str | None = None
+
     def __str__(self) -> str:
         return self.full_name or self.email or self.phone or f"user {self.pk}"
 
@@ -133,4 +136,96 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.email = None
         if self.phone == "":
             self.phone = None
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        # Groups follow the role (they carry the admin permissions). Only touched when the role
+        # changed, so saving a citizen costs no extra queries.
+        if (adding and self.role in STAFF_ROLES) or (not adding and self._loaded_role != self.role):
+            from accounts.roles import sync_user_groups
+
+            sync_user_groups(self)
+        self._loaded_role = self.role
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_role = instance.__dict__.get("role")
+        return instance
+
+
+class PhoneOtp(models.Model):
+    """A one-time login code sent to a phone. Only a keyed hash of the code is stored.
+
+    A code is usable while `is_active`; it stops being usable when it is used, expires, is replaced
+    by a newer request for the same phone, or collects too many wrong tries.
+    """
+
+    phone = models.CharField(max_length=16, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    requested_from_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone login code")
+        verbose_name_plural = _("phone login codes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="phoneotp_phone_created")]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiKeyScope(models.TextChoices):
+    """What a service may do with its key. Add a scope here, then check it with HasApiKeyScope."""
+
+    INTAKE = "intake", _("Post complaints on behalf of citizens")
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A key a machine (AI service, bot, SMS gateway) uses instead of a password.
+
+    The key is `<prefix>.<secret>`: the prefix is stored in clear so people can tell keys apart and
+    the lookup is indexed; the secret is shown once at creation and stored only as a SHA-256 hash
+    (it is long and random, so a slow hash adds nothing).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    hashed_secret = models.CharField(max_length=64, editable=False)
+    owner = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+        limit_choices_to={"role": Role.SERVICE},
+        help_text=_("The service account requests made with this key act as."),
+    )
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

@@ -54,3 +54,26 @@ class MeSerializer(serializers.ModelSerializer):
         if User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk).exists():
             raise serializers.ValidationError(_("This email address is already in use."))
         return value
+
+
+class OtpRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32, help_text=_("Mobile number, e.g. +919812345678 or 98123 45678."))
+
+
+class OtpRequestResponseSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    phone = serializers.CharField(help_text=_("The number in E.164, as it will be used."))
+    expires_in = serializers.IntegerField(help_text=_("Seconds the code stays valid."))
+    resend_after = serializers.IntegerField(help_text=_("Seconds before a new code may be requested."))
+
+
+class OtpVerifySerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    code = serializers.RegexField(
+        r"^\s*\d{6}\s*$", max_length=12, error_messages={"invalid": _("Enter the 6-digit code.")}
+    )
+    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class OtpTokenPairSerializer(TokenPairSerializer):
+    created = serializers.BooleanField(help_text=_("True when this verification registered a new citizen."))

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from accounts.api.otp_views import OtpRequestView, OtpVerifyView
 from accounts.api.views import LogoutView, MeView, PasswordTokenView
 
 urlpatterns = [
@@ -8,4 +9,6 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("auth/me/", MeView.as_view(), name="me"),
+    path("auth/otp/request/", OtpRequestView.as_view(), name="otp-request"),
+    path("auth/otp/verify/", OtpVerifyView.as_view(), name="otp-verify"),
 ]

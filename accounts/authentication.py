@@ -1,0 +1,57 @@
+"""`Authorization: Api-Key <prefix>.<secret>` for machines (AI service, bots, SMS gateway)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiKey
+
+KEYWORD = "Api-Key"
+# last_used_at is written at most this often per key, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """On success `request.user` is the key's service account and `request.auth` the ApiKey.
+
+    Unknown, malformed and revoked keys, and keys of deactivated accounts, are all a 401 with the
+    same message.
+    """
+
+    keyword = KEYWORD
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid API key header: give the key after 'Api-Key'."))
+        try:
+            raw = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
+        return self.authenticate_key(raw)
+
+    def authenticate_key(self, raw: str):
+        from accounts.services import hash_api_key_secret
+
+        prefix, _sep, secret = raw.partition(".")
+        key = ApiKey.objects.select_related("owner").filter(prefix=prefix).first() if secret else None
+        if (
+            key is None
+            or not constant_time_compare(hash_api_key_secret(secret), key.hashed_secret)
+            or key.revoked_at is not None
+            or not key.owner.is_active
+        ):
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        now = timezone.now()
+        if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return key.owner, key
+
+    def authenticate_header(self, request):
+        return self.keyword

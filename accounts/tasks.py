@@ -1,0 +1,18 @@
+"""Outgoing SMS and email run as Celery tasks, so a slow gateway never holds up a request and a
+failing one is retried with backoff (backends raise, nothing fails silently)."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+from accounts.sms import send_sms
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=300, max_retries=5, acks_late=True)
+def deliver_sms(to: str, body: str) -> None:
+    send_sms(to=to, body=body)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=300, max_retries=5, acks_late=True)
+def deliver_email(to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
