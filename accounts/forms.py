@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import User
+from accounts.models import ApiKey, ApiKeyScope, User
 
 
 class StaffUserCreationForm(AdminUserCreationForm):
@@ -13,3 +14,13 @@ class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class ApiKeyAdminForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiKeyScope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "owner", "scopes")
