@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, SetPasswordForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, ApiKeyScope, User
+from accounts.phones import normalize_phone
 
 
 class StaffUserCreationForm(AdminUserCreationForm):
@@ -24,3 +26,41 @@ class ApiKeyAdminForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ("name", "owner", "scopes")
+
+
+class PhoneLoginForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_("We will send a 6-digit code to this number by SMS."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
+    )
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class OtpCodeForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label=_("Code"),
+        max_length=12,
+        error_messages={"invalid": _("Enter the 6-digit code from the SMS.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        help_text=_("Only needed the first time you sign in."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class ResetSetPasswordForm(SetPasswordForm):
+    """Django's set-password form (validators included), saving through the accounts service."""
+
+    def save(self, commit: bool = True):
+        from accounts.services import user_set_password
+
+        return user_set_password(user=self.user, password=self.cleaned_data["new_password1"])
