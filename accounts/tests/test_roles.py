@@ -69,3 +69,15 @@ def test_executive_reads_users_in_the_admin_but_cannot_change_them(client, execu
     assert page.status_code == 200
     response = client.post(f"/admin/accounts/user/{citizen.pk}/change/", {"full_name": "x"})
     assert response.status_code == 403
+
+
+def test_user_changelist_runs_a_fixed_number_of_queries(client, admin_user, department, django_assert_max_num_queries):
+    from accounts.tests.factories import UserFactory
+
+    UserFactory.create_batch(3, role=Role.OFFICER, department=department)
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/admin/accounts/user/").status_code == 200
+    UserFactory.create_batch(20, role=Role.MANAGER, department=department)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/admin/accounts/user/").status_code == 200
