@@ -101,3 +101,120 @@ def celery_conf():
 
     yield _update
     app.conf.update(saved)
+
+
+# --- departments: a small organisation (issue 4) ---------------------------------------------
+#   Municipal Corporation
+#   ├── Public Works (manager: manager_public_works)
+#   │   ├── Roads (officer_roads)
+#   │   └── Street Lighting
+#   └── Water Supply (officer_water)
+@pytest.fixture
+def dept_corporation(db):
+    from departments.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(code="municipal-corporation", name="Municipal Corporation")
+
+
+@pytest.fixture
+def dept_public_works(db, dept_corporation):
+    from departments.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(code="public-works", name="Public Works", parent=dept_corporation)
+
+
+@pytest.fixture
+def dept_roads(db, dept_public_works):
+    from departments.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(code="roads", name="Roads", parent=dept_public_works)
+
+
+@pytest.fixture
+def dept_lighting(db, dept_public_works):
+    from departments.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(code="street-lighting", name="Street Lighting", parent=dept_public_works)
+
+
+@pytest.fixture
+def dept_water(db, dept_corporation):
+    from departments.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(code="water-supply", name="Water Supply", parent=dept_corporation)
+
+
+@pytest.fixture
+def officer_roads(db, dept_roads):
+    return UserFactory(role=Role.OFFICER, department=dept_roads, full_name="Ravi Roads Officer")
+
+
+@pytest.fixture
+def officer_water(db, dept_water):
+    return UserFactory(role=Role.OFFICER, department=dept_water, full_name="Wasim Water Officer")
+
+
+@pytest.fixture
+def manager_public_works(db, dept_public_works):
+    user = UserFactory(role=Role.MANAGER, department=dept_public_works, full_name="Priya Public Works Manager")
+    dept_public_works.manager = user
+    dept_public_works.save(update_fields=["manager"])
+    return user
+
+
+@pytest.fixture
+def category_infrastructure(db, dept_public_works):
+    from departments.tests.factories import CategoryFactory
+
+    return CategoryFactory(
+        code="infrastructure", name="Infrastructure", name_hi="बुनियादी ढांचा", default_department=dept_public_works
+    )
+
+
+@pytest.fixture
+def category_potholes(db, category_infrastructure, dept_roads):
+    from departments.models import Priority
+    from departments.tests.factories import CategoryFactory
+
+    return CategoryFactory(
+        code="potholes",
+        name="Potholes",
+        name_hi="सड़क में गड्ढे",
+        parent=category_infrastructure,
+        default_department=dept_roads,
+        default_priority=Priority.MEDIUM,
+    )
+
+
+@pytest.fixture
+def category_water_leak(db, category_infrastructure, dept_water):
+    from departments.tests.factories import CategoryFactory
+
+    return CategoryFactory(
+        code="water-leak",
+        name="Water leak",
+        name_hi="पानी का रिसाव",
+        parent=category_infrastructure,
+        default_department=dept_water,
+    )
+
+
+@pytest.fixture
+def sla_default(db):
+    from departments.tests.factories import SLAPolicyFactory
+
+    return SLAPolicyFactory(hours_low=168, hours_medium=72, hours_high=24, hours_urgent=6)
+
+
+@pytest.fixture
+def closure_reason_duplicate(db):
+    from departments.tests.factories import ClosureReasonFactory
+
+    return ClosureReasonFactory(code="duplicate", name="Duplicate", ordering=20)
+
+
+@pytest.fixture
+def closure_reason_spam(db):
+    from departments.tests.factories import ClosureReasonFactory
+
+    return ClosureReasonFactory(code="spam", name="Spam or abusive", ordering=50)

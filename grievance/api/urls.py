@@ -7,4 +7,5 @@ from grievance.views import ApiRootView
 urlpatterns = [
     path("", ApiRootView.as_view(), name="root"),
     path("", include("accounts.api.urls")),
+    path("", include("departments.api.urls")),
 ]

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Role, User
+from departments.seed import seed_demo_staff, seed_reference_data, summary
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -25,7 +26,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role) with known passwords. Safe to run again."
+    help = (
+        "Create demo users (one per role) with known passwords, the reference data (departments, "
+        "categories, SLA policies, closure reasons) and demo staff per department. Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -49,3 +53,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for every demo user: {password}")
         for role, email, phone in rows:
             self.stdout.write(f"  {role:<11} {email:<36} {phone}")
+        self.stdout.write("Reference data:")
+        counts = seed_reference_data(stdout=self.stdout)
+        counts.update(seed_demo_staff(password=password, stdout=self.stdout))
+        self.stdout.write(self.style.SUCCESS(f"Reference data: {summary(counts)}."))
