@@ -93,14 +93,24 @@ def celery_conf():
 
     saved: dict = {}
 
+    def _forget_connections():
+        # The app caches its result backend and producer pool from the settings it first saw.
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+        app._pool = None
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None
+
     def _update(**overrides):
         for key in overrides:
             saved.setdefault(key, app.conf[key])
         app.conf.update(overrides)
+        _forget_connections()
         return app
 
     yield _update
     app.conf.update(saved)
+    _forget_connections()
 
 
 # --- departments: a small organisation (issue 4) ---------------------------------------------

@@ -28,3 +28,17 @@ class TransitionNotAllowed(Conflict):
     """A workflow action that the complaint's current status (or the actor's role) does not allow."""
 
     code = "transition_not_allowed"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload larger than the limit for its kind."""
+
+    code = "payload_too_large"
+    status_code = 413
+
+
+class ActionForbidden(DomainError):
+    """The actor's role may not perform this action at all."""
+
+    code = "permission_denied"
+    status_code = 403

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="root"),
     path("", include("accounts.api.urls")),
     path("", include("departments.api.urls")),
+    path("", include("complaints.api.urls")),
 ]

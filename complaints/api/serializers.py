@@ -1,0 +1,383 @@
+"""Complaint serializers: output shapes per audience, and one input serializer per action.
+
+Input serializers only validate and look things up; the services do the changing.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import DEPARTMENT_ROLES, Role, User
+from accounts.phones import normalize_phone
+from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Source
+from complaints.workflow import allowed_actions
+from departments.models import Category, ClosureReason, Department, Priority
+
+MAX_TEXT = 5000
+
+
+def validate_phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
+
+
+class PersonSerializer(serializers.Serializer):
+    """A staff member as shown on a complaint: name and role, nothing else."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="full_name")
+    role = serializers.CharField()
+
+
+class CitizenContactSerializer(serializers.Serializer):
+    """The citizen's contact details: only for staff and the citizen themself."""
+
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField(allow_null=True)
+    email = serializers.EmailField(allow_null=True)
+
+
+class LocationSerializer(serializers.Serializer):
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    address = serializers.CharField(allow_blank=True)
+    ward = serializers.CharField(allow_blank=True)
+
+
+class ComplaintListSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "status",
+            "priority",
+            "source",
+            "category",
+            "subcategory",
+            "department",
+            "department_name",
+            "assignee",
+            "sla_due_at",
+            "is_overdue",
+            "escalation_level",
+            "supporters_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ComplaintDetailSerializer(ComplaintListSerializer):
+    location = serializers.SerializerMethodField()
+    citizen = serializers.SerializerMethodField()
+    closure_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    metadata = serializers.SerializerMethodField()
+
+    class Meta(ComplaintListSerializer.Meta):
+        fields = ComplaintListSerializer.Meta.fields + [
+            "description",
+            "transcript",
+            "language",
+            "translated_text",
+            "location",
+            "citizen",
+            "metadata",
+            "resolution_note",
+            "closure_reason",
+            "duplicate_of",
+            "resolved_at",
+            "closed_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def _viewer(self) -> User | None:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(LocationSerializer)
+    def get_location(self, obj: Complaint) -> dict:
+        return LocationSerializer(obj).data
+
+    @extend_schema_field(CitizenContactSerializer(allow_null=True))
+    def get_citizen(self, obj: Complaint) -> dict | None:
+        viewer = self._viewer()
+        if viewer is not None and (viewer.is_staff or viewer.pk == obj.citizen_id):
+            return CitizenContactSerializer(obj.citizen).data
+        return None
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_metadata(self, obj: Complaint) -> dict | None:
+        viewer = self._viewer()
+        return obj.metadata if viewer is not None and viewer.is_staff else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: Complaint) -> list[str]:
+        viewer = self._viewer()
+        if viewer is None or not viewer.is_authenticated:
+            return []
+        return allowed_actions(status=obj.status, actor=viewer)
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    """What a citizen (or staff on a citizen's behalf) sends to file a complaint."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=MAX_TEXT)
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=True), required=False, allow_null=True
+    )
+    subcategory = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=False), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="Staff only.")
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90), required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=Decimal(180), required=False, allow_null=True
+    )
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    ward = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    citizen_phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        validators=[validate_phone],
+        help_text="Staff filing on behalf of a citizen: the citizen's phone.",
+    )
+    citizen_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
+            raise serializers.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
+        user = self.context["request"].user
+        if user.role == Role.CITIZEN:
+            attrs.pop("priority", None)
+            attrs.pop("citizen_phone", None)
+            if attrs.get("source") not in (None, Source.WEB, Source.MOBILE):
+                raise serializers.ValidationError({"source": "Citizens file from the web or the mobile app."})
+            attrs.setdefault("source", Source.MOBILE)
+        else:
+            if not attrs.get("citizen_phone"):
+                raise serializers.ValidationError({"citizen_phone": "Give the phone of the citizen you file for."})
+            attrs.setdefault("source", Source.ADMIN)
+        return attrs
+
+
+class TriageSerializer(serializers.Serializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=True), required=False, allow_null=True
+    )
+    subcategory = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=False), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=DEPARTMENT_ROLES, is_active=True), required=False, allow_null=True
+    )
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=DEPARTMENT_ROLES, is_active=True)
+    )
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=MAX_TEXT, help_text="What was done; shown to the citizen.")
+
+
+class CloseSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_TEXT)
+
+
+class RejectSerializer(serializers.Serializer):
+    closure_reason = serializers.SlugRelatedField(slug_field="code", queryset=ClosureReason.objects.all())
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class DuplicateSerializer(serializers.Serializer):
+    duplicate_of = serializers.CharField(max_length=32, help_text="Reference or id of the original complaint.")
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_TEXT)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    body = serializers.CharField(max_length=MAX_TEXT)
+    is_internal = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_internal", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "content_type", "size", "original_name", "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj: Attachment) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/complaints/{obj.complaint_id}/attachments/{obj.pk}/download/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=200, allow_empty_file=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["id", "action", "from_status", "to_status", "note", "changes", "actor", "is_internal", "created_at"]
+        read_only_fields = fields
+
+
+# --- public, PII-free shapes -----------------------------------------------------------------
+class PublicEventSerializer(serializers.ModelSerializer):
+    """A timeline line for the public: what happened and when, never who or what was said privately."""
+
+    note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["action", "from_status", "to_status", "note", "created_at"]
+        read_only_fields = fields
+
+    # Official statements are public; comments and other notes may carry personal details.
+    PUBLIC_NOTE_ACTIONS = frozenset({"resolve", "reject", "duplicate", "escalate"})
+
+    def get_note(self, obj: ComplaintEvent) -> str:
+        return obj.note if obj.action in self.PUBLIC_NOTE_ACTIONS else ""
+
+
+class PublicComplaintSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference",
+            "title",
+            "status",
+            "category",
+            "subcategory",
+            "department_name",
+            "ward",
+            "supporters_count",
+            "sla_due_at",
+            "created_at",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class NearbyComplaintSerializer(PublicComplaintSerializer):
+    id = serializers.IntegerField(read_only=True)
+    distance_m = serializers.FloatField(read_only=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+
+    class Meta(PublicComplaintSerializer.Meta):
+        fields = ["id"] + PublicComplaintSerializer.Meta.fields + ["latitude", "longitude", "distance_m"]
+        read_only_fields = fields
+
+
+class TrackSerializer(PublicComplaintSerializer):
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(PublicComplaintSerializer.Meta):
+        fields = PublicComplaintSerializer.Meta.fields + ["timeline"]
+        read_only_fields = fields
+
+    @extend_schema_field(PublicEventSerializer(many=True))
+    def get_timeline(self, obj: Complaint) -> list[dict]:
+        events = [e for e in obj.events.all() if not e.is_internal and e.action not in ("commented", "supported")]
+        return PublicEventSerializer(events, many=True).data
+
+
+class AiIntakeSerializer(serializers.Serializer):
+    """A complaint as the AI service structures it from a call, chat or message."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=MAX_TEXT)
+    transcript = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    translated_text = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    category_code = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=True), required=False, allow_null=True
+    )
+    subcategory_code = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(parent__isnull=False), required=False, allow_null=True
+    )
+    department_code = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90), required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=Decimal(180), required=False, allow_null=True
+    )
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    ward = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=INTAKE_SOURCE_CHOICES, required=False, default=Source.AI)
+    metadata = serializers.DictField(required=False, default=dict)
+    citizen_phone = serializers.CharField(max_length=32, validators=[validate_phone])
+    citizen_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+    def validate_metadata(self, value: dict) -> dict:
+        import json
+
+        if len(json.dumps(value)) > 20000:
+            raise serializers.ValidationError("Metadata may be at most 20,000 characters of JSON.")
+        return value
+
+    def validate(self, attrs):
+        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
+            raise serializers.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
+        return attrs

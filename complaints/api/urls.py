@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from complaints.api.views import AiIntakeView, ComplaintViewSet, TrackView
+
+router = SimpleRouter()
+router.register("complaints", ComplaintViewSet, basename="complaint")
+
+urlpatterns = [
+    path("track/<str:reference>/", TrackView.as_view(), name="track"),
+    path("internal/ai/complaints/", AiIntakeView.as_view(), name="ai-intake"),
+    *router.urls,
+]

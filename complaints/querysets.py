@@ -1,0 +1,58 @@
+"""The one visibility gate, and reusable query pieces for complaints.
+
+`Complaint.objects.visible_to(user)` decides who sees what, everywhere: API, admin, pages, exports,
+analytics. Nothing else filters complaints by ownership or department.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Role
+
+# Roles that see every complaint.
+ALL_SEEING_ROLES = frozenset({Role.DISPATCHER, Role.EXECUTIVE, Role.ADMIN})
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ComplaintQuerySet:
+        """Complaints `user` may see in full.
+
+        - citizens: their own;
+        - officers and managers: their department and every department below it;
+        - dispatchers, executives, admins: all;
+        - service accounts: the complaints they filed;
+        - anyone else (anonymous, inactive): nothing.
+        Others' complaints reach citizens only through the PII-free public views (`public()`).
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role in ALL_SEEING_ROLES:
+            return self.all()
+        if user.role == Role.CITIZEN:
+            return self.filter(citizen=user)
+        if user.role in (Role.OFFICER, Role.MANAGER):
+            from departments.selectors import subtree_ids_for_user
+
+            department_ids = subtree_ids_for_user(user)
+            return self.filter(department_id__in=department_ids) if department_ids else self.none()
+        if user.role == Role.SERVICE:
+            return self.filter(created_by=user)
+        return self.none()
+
+    def public(self) -> ComplaintQuerySet:
+        """What anyone may know of a complaint without seeing who filed it (track, nearby)."""
+        return self.all()
+
+    def open(self) -> ComplaintQuerySet:
+        from complaints.models import OPEN_STATUSES
+
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None) -> ComplaintQuerySet:
+        return self.open().filter(sla_due_at__lt=now or timezone.now())
+
+    def with_list_relations(self) -> ComplaintQuerySet:
+        """Everything a list row shows, joined in one query (no N+1)."""
+        return self.select_related("category", "subcategory", "department", "assignee", "citizen")
