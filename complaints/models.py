@@ -279,3 +279,79 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class EscalationRequest(models.Model):
+    """A citizen (for their complaint) or an officer asks for escalation; the manager of the
+    department it would go to approves (escalating through the same service as the sweep) or rejects."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="escalation_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=5000)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    # The department whose manager decides: the parent of the complaint's department when asked
+    # (or the department itself at the top of the tree).
+    target_department = models.ForeignKey(
+        "departments.Department", null=True, on_delete=models.SET_NULL, related_name="escalation_requests"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=models.Q(state="pending"),
+                name="one_pending_escalation_request_per_complaint",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"escalation request {self.pk} for {self.complaint_id} ({self.state})"
+
+
+class Notice(models.Model):
+    """A manager's broadcast to citizens ("water supply off in Ward 5 on Tuesday")."""
+
+    class Audience(models.TextChoices):
+        COMPLAINANTS = "complainants", _("Citizens who filed complaints in the department's categories or area")
+        AREA = "area", _("Everyone with a complaint in the area")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="notices")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=2000)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.COMPLAINANTS)
+    categories = models.ManyToManyField("departments.Category", blank=True, related_name="notices")
+    ward = models.CharField(max_length=60, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    radius_m = models.PositiveIntegerField(null=True, blank=True)
+    lookback_days = models.PositiveSmallIntegerField(default=30)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    recipients_count = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
