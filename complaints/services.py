@@ -423,10 +423,13 @@ def complaint_escalate(
     actor: User | None,
     reason: str,
     kind: str = Escalation.Kind.MANUAL,
+    now: dt.datetime | None = None,
 ) -> Complaint:
     """Raise the complaint one level: to the parent department (at the top it stays, with its manager
-    as assignee), with a new due time from that department's escalation policy.
+    as assignee), with a new due time (counted from `now`) from that department's escalation policy.
 
+    A complaint already at the highest level of that policy is not escalated further (409): there is
+    nobody above to tell, and its manager already holds it.
     The SLA sweep calls this with actor=None and kind=automatic; an approved request with kind=request.
     """
     reason = _require_text(reason, "reason", "Say why the complaint is escalated.")
@@ -437,9 +440,16 @@ def complaint_escalate(
             "A complaint without a department cannot be escalated; triage it first.",
             extra={"status": current.status, "allowed_actions": ["triage"]},
         )
+    check_transition(action="escalate", status=current.status, actor=actor)
     to_department = from_department.parent or from_department
     level = current.escalation_level + 1
-    due = timezone.now() + dt.timedelta(hours=to_department.escalation_hours(level))
+    if level > to_department.max_escalation_level:
+        raise TransitionNotAllowed(
+            f"This complaint is already at the highest escalation level ({current.escalation_level}) "
+            f"of {to_department}'s policy.",
+            extra={"status": current.status, "allowed_actions": []},
+        )
+    due = (now or timezone.now()) + dt.timedelta(hours=to_department.escalation_hours(level))
     complaint, _ = _transition(
         complaint=current,
         actor=actor,

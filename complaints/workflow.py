@@ -41,7 +41,9 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t({S.RESOLVED}, S.IN_PROGRESS, {Role.CITIZEN, Role.ADMIN}),
     "reject": _t({S.NEW, S.TRIAGED}, S.REJECTED, TRIAGERS),
     "duplicate": _t({S.NEW, S.TRIAGED, S.IN_PROGRESS}, S.REJECTED, TRIAGERS),
-    "escalate": _t({S.TRIAGED, S.IN_PROGRESS, S.ESCALATED}, S.ESCALATED, {Role.MANAGER, Role.ADMIN, SYSTEM}),
+    # A complaint routed at filing (status new, with a department) has an SLA clock too: if nobody
+    # triages it in time, the sweep escalates it like any other.
+    "escalate": _t({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.ESCALATED}, S.ESCALATED, {Role.MANAGER, Role.ADMIN, SYSTEM}),
 }
 
 
