@@ -5,6 +5,7 @@ import logging
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import NoReverseMatch
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -67,19 +68,47 @@ class ApiRootView(APIView):
 
     permission_classes = [AllowAny]
 
+    # Top-level resources by URL name; a name not (yet) routed is left out rather than breaking the root.
+    RESOURCES = {
+        "auth": {
+            "token": "token",
+            "refresh": "token-refresh",
+            "logout": "logout",
+            "me": "me",
+            "otp_request": "otp-request",
+            "otp_verify": "otp-verify",
+        },
+        "users": "user-list",
+        "departments": "department-list",
+        "categories": "category-list",
+        "closure_reasons": "closure-reason-list",
+        "sla_policies": "sla-policy-list",
+        "complaints": "complaint-list",
+        "nearby_complaints": "complaint-nearby",
+        "escalations": "escalation-list",
+        "notifications": "notification-list",
+        "notices": "notice-list",
+        "ai_intake": "ai-intake",
+    }
+
     @extend_schema(exclude=True)
     def get(self, request, format=None):
-        def link(name: str) -> str:
-            return reverse(name, request=request, format=format)
+        def links(spec: dict) -> dict:
+            out = {}
+            for key, value in spec.items():
+                if isinstance(value, dict):
+                    out[key] = links(value)
+                    continue
+                try:
+                    out[key] = reverse(f"api:{value}", request=request, format=format)
+                except NoReverseMatch:
+                    continue
+            return out
 
         return Response(
             {
-                "auth": {
-                    "token": link("api:token"),
-                    "refresh": link("api:token-refresh"),
-                    "logout": link("api:logout"),
-                    "me": link("api:me"),
-                },
+                **links(self.RESOURCES),
+                "track": request.build_absolute_uri("/api/v1/track/") + "{reference}/",
                 "schema": reverse("schema", request=request),
                 "docs": reverse("swagger-ui", request=request),
                 "redoc": reverse("redoc", request=request),

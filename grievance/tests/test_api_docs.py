@@ -19,3 +19,10 @@ def test_api_root_lists_entry_points(api_client, db):
 
 def test_unknown_api_path_is_a_json_404_not_a_500(api_client, db):
     assert api_client.get("/api/v1/nope/").status_code == 404
+
+
+def test_api_root_links_to_every_resource_that_exists(api_client, db):
+    body = api_client.get("/api/v1/").json()
+    for key in ("users", "departments", "categories", "complaints", "ai_intake"):
+        assert body[key].startswith("http://testserver/api/v1/"), key
+    assert body["auth"]["otp_request"].endswith("/api/v1/auth/otp/request/")
