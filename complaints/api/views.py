@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -240,7 +241,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = self.get_object()
         attachment = get_object_or_404(complaint.attachments, pk=attachment_id)
         storage = attachment.file.storage
-        if hasattr(storage, "path"):
+        if isinstance(storage, FileSystemStorage):
             response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
             response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'
             response["Cache-Control"] = "private, no-store"
