@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import DEPARTMENT_ROLES, Role, User
 from accounts.phones import normalize_phone
-from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Source
+from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Feedback, Source
 from complaints.workflow import allowed_actions
 from departments.models import Category, ClosureReason, Department, Priority
 
@@ -233,6 +233,13 @@ class DuplicateSerializer(serializers.Serializer):
 
 class EscalateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=MAX_TEXT)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feedback
+        fields = ["rating", "comment", "created_at"]
+        read_only_fields = fields
 
 
 class CommentSerializer(serializers.ModelSerializer):

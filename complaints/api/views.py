@@ -29,7 +29,7 @@ from accounts.services import citizen_get_or_create
 from complaints import services
 from complaints.api import serializers as s
 from complaints.filtersets import ComplaintFilterSet, PointField
-from complaints.models import Complaint, IdempotencyRecord
+from complaints.models import Complaint, Feedback, IdempotencyRecord
 from complaints.selectors import nearby_open_complaints, timeline_for, with_priority_rank
 from departments.models import Category
 from grievance.errors import Conflict
@@ -249,6 +249,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return response
         # Object storage: a short-lived signed URL (AWS_QUERYSTRING_EXPIRE), never a public link.
         return HttpResponseRedirect(storage.url(attachment.file.name))
+
+    @extend_schema(responses={200: s.FeedbackSerializer}, summary="The citizen's feedback (given when closing)")
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def feedback(self, request, pk=None):
+        complaint = self.get_object()
+        return Response(s.FeedbackSerializer(get_object_or_404(Feedback, complaint=complaint)).data)
 
     @extend_schema(responses={200: s.EventSerializer(many=True)}, summary="Timeline")
     @action(detail=True, methods=["get"], pagination_class=None)

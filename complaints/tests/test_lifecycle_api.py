@@ -75,6 +75,8 @@ def test_complaint_goes_from_filing_to_closed_with_feedback(
     assert closed.status_code == 200, closed.json()
     assert closed.json()["status"] == "closed"
     assert Feedback.objects.get(complaint=complaint).rating == 5
+    assert alice.get(f"{BASE}{reference}/feedback/").json()["rating"] == 5
+    assert alice.post(f"{BASE}{reference}/close/", {"rating": 1}).status_code == 409  # feedback once
 
     events = alice.get(f"{BASE}{reference}/events/").json()
     assert [e["action"] for e in events] == ["created", "triage", "assign", "commented", "resolve", "close"]
