@@ -11,9 +11,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from departments.selectors import department_subtree_ids
-from departments.services import route_department
-from departments.sla import compute_sla_due_at
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -39,6 +36,9 @@ from complaints.models import (
 from complaints.references import next_reference
 from complaints.workflow import check_transition
 from departments.models import Category, ClosureReason, Department, Priority
+from departments.selectors import department_subtree_ids
+from departments.services import route_department
+from departments.sla import compute_sla_due_at
 from grievance.errors import ActionForbidden, Conflict, TransitionNotAllowed
 
 

@@ -1,0 +1,45 @@
+"""Celery tasks of the complaints app: thin, they call services and own their retries."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+from django.core.cache import cache
+
+from complaints import escalation
+
+logger = logging.getLogger(__name__)
+
+# Held while a sweep runs so beat ticks that pile up (a slow sweep, a worker restart re-delivering an
+# acks_late task) do not run sweeps side by side. Only an optimisation: the sweep's row claims
+# (SKIP LOCKED) already make concurrent sweeps safe. Expires on its own if a worker dies mid-sweep.
+SWEEP_LOCK_KEY = "complaints:escalate-overdue:running"
+SWEEP_LOCK_SECONDS = 15 * 60
+
+
+@shared_task(name="complaints.tasks.escalate_overdue", acks_late=True, ignore_result=True)
+def escalate_overdue(limit: int | None = None, close_resolved: bool = True) -> dict:
+    """The beat task (every 5 minutes by default): escalate overdue complaints, then close resolved
+    complaints whose reopen window has passed. Returns the counts."""
+    token = uuid.uuid4().hex
+    if not cache.add(SWEEP_LOCK_KEY, token, SWEEP_LOCK_SECONDS):
+        logger.info("escalate_overdue: another sweep is running; skipping this tick")
+        return {"skipped_run": True}
+    try:
+        result = escalation.escalate_overdue(limit=limit)
+        closed = escalation.close_expired_resolved() if close_resolved else 0
+    finally:
+        if cache.get(SWEEP_LOCK_KEY) == token:
+            cache.delete(SWEEP_LOCK_KEY)
+    counts = {
+        "escalated": result.escalated,
+        "at_top": result.at_top,
+        "skipped": result.skipped,
+        "errors": result.errors,
+        "at_max_level": result.at_max_level,
+        "closed": closed,
+    }
+    logger.info("escalate_overdue: %s", counts)
+    return counts
