@@ -296,12 +296,15 @@ def escalation_request_create(*, complaint: Complaint, requested_by: User, reaso
     return request
 
 
-def _lock_pending(escalation_request: EscalationRequest) -> EscalationRequest:
+def _lock_for_decision(*, escalation_request: EscalationRequest, actor: User) -> EscalationRequest:
+    """Lock the request, check the actor may decide (403) and that it is still pending (409)."""
     locked = (
         EscalationRequest.objects.select_for_update(of=("self",))
         .select_related("target_department", "complaint")
         .get(pk=escalation_request.pk)
     )
+    if not _may_decide(actor=actor, escalation_request=locked):
+        raise ActionForbidden("Only the manager of the department the complaint would go to can decide.")
     if locked.state != EscalationRequest.State.PENDING:
         raise Conflict(f"This escalation request has already been {locked.get_state_display().lower()}.")
     return locked
@@ -313,9 +316,7 @@ def escalation_request_approve(
 ) -> EscalationRequest:
     """The target department's manager (or an admin) approves: the complaint escalates one level
     through `complaint_escalate` (kind request), exactly as the sweep would move it."""
-    locked = _lock_pending(escalation_request)
-    if not _may_decide(actor=actor, escalation_request=locked):
-        raise ActionForbidden("Only the manager of the department the complaint would go to can decide.")
+    locked = _lock_for_decision(escalation_request=escalation_request, actor=actor)
     complaint = _lock_complaint(locked.complaint_id)
     if complaint.department_id is None or _target_department(complaint).pk != locked.target_department_id:
         raise Conflict("The complaint has moved since the request was made; reject this request and ask again.")
@@ -337,12 +338,10 @@ def escalation_request_approve(
 @transaction.atomic
 def escalation_request_reject(*, escalation_request: EscalationRequest, actor: User, note: str) -> EscalationRequest:
     """The target department's manager (or an admin) turns the request down, saying why (required)."""
+    locked = _lock_for_decision(escalation_request=escalation_request, actor=actor)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say why the escalation request is rejected."})
-    locked = _lock_pending(escalation_request)
-    if not _may_decide(actor=actor, escalation_request=locked):
-        raise ActionForbidden("Only the manager of the department the complaint would go to can decide.")
     locked.state = EscalationRequest.State.REJECTED
     locked.decided_by = actor
     locked.decided_at = timezone.now()

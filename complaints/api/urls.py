@@ -1,10 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from complaints.api.escalation_views import EscalationRequestViewSet
 from complaints.api.views import AiIntakeView, ComplaintViewSet, TrackView
 
 router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("escalations", EscalationRequestViewSet, basename="escalation-request")
 
 urlpatterns = [
     path("track/<str:reference>/", TrackView.as_view(), name="track"),
