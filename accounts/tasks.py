@@ -16,3 +16,27 @@ def deliver_sms(to: str, body: str) -> None:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=300, max_retries=5, acks_late=True)
 def deliver_email(to: str, subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    acks_late=True,
+)
+def send_notification_delivery(self, delivery_id: int) -> str:
+    """Send one NotificationDelivery (SMS or email). Claims the row first, so a retry or a second
+    copy of this task never sends the message twice."""
+    from accounts.notifications import deliver
+
+    return deliver(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True)
+def deliver_pending_notifications(limit: int = 1000) -> dict:
+    """Periodic (every minute on beat): send deliveries left pending, e.g. while the broker was down."""
+    from accounts.notifications import deliver_pending
+
+    return deliver_pending(limit=limit)

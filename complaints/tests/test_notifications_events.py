@@ -1,0 +1,330 @@
+"""Who hears about what: one test per row of complaints.notifications.RULES, through the services."""
+
+import pytest
+
+from accounts import sms
+from accounts.models import Notification, NotificationDelivery, Role
+from accounts.tests.factories import UserFactory
+from complaints import services
+from complaints.notifications import RULES
+from complaints.tests.factories import file_complaint, in_progress_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _sla(sla_default):
+    return sla_default
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run what services schedule after commit (the notification hook and the sending tasks)."""
+
+    def _run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return _run
+
+
+@pytest.fixture
+def manager_roads(dept_roads):
+    user = UserFactory(role=Role.MANAGER, department=dept_roads, full_name="Mira Roads Manager")
+    dept_roads.manager = user
+    dept_roads.save(update_fields=["manager"])
+    return user
+
+
+@pytest.fixture
+def working(on_commit, citizen, category_potholes, dispatcher, officer_roads, sla_default, manager_roads):
+    """Alice's pothole, triaged to Roads and started by the Roads officer; nobody notified yet."""
+    with on_commit():
+        complaint = in_progress_complaint(
+            citizen, category=category_potholes, dispatcher=dispatcher, officer=officer_roads
+        )
+    Notification.objects.all().delete()
+    return complaint
+
+
+def inbox(kind=None):
+    """{recipient id: [kinds]} of every notification written so far."""
+    rows = Notification.objects.order_by("id")
+    if kind:
+        rows = rows.filter(kind=kind)
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.recipient_id, []).append(row.kind)
+    return found
+
+
+def recipients(kind=None) -> set[int]:
+    return set(inbox(kind))
+
+
+def test_every_action_that_notifies_has_a_rule_and_a_test():
+    # Keeps this file honest: a new row in RULES needs a test here.
+    assert set(RULES) == {
+        "created", "triage", "assign", "start", "resolve", "close", "reopen",
+        "reject", "duplicate", "escalate", "commented", "internal_note",
+    }
+
+
+def test_filing_acknowledges_the_citizen_with_the_reference_and_tells_the_department_manager(
+    on_commit, citizen, category_infrastructure, category_potholes, sla_default, manager_roads
+):
+    with on_commit():
+        complaint = file_complaint(citizen, category=category_infrastructure, subcategory=category_potholes)
+
+    assert recipients("complaint_created") == {citizen.pk, manager_roads.pk}
+    receipt = Notification.objects.get(recipient=citizen)
+    assert complaint.reference in receipt.title and complaint.reference in receipt.body
+    assert receipt.complaint_id == complaint.pk and receipt.complaint_reference == complaint.reference
+    # The receipt goes out by SMS too: the citizen has a phone.
+    assert [m.to for m in sms.outbox].count(citizen.phone) == 1
+
+
+def test_staff_filing_for_a_citizen_is_not_told_about_their_own_filing(
+    on_commit, citizen, manager_roads, category_infrastructure, category_potholes, sla_default
+):
+    with on_commit():
+        services.complaint_create(
+            citizen=citizen, created_by=manager_roads, title="Pothole", description="Deep.",
+            category=category_infrastructure, subcategory=category_potholes,
+        )
+    assert recipients() == {citizen.pk}
+
+
+def test_triage_tells_the_citizen_and_the_new_assignee_not_the_dispatcher(
+    on_commit, citizen, dispatcher, dept_roads, officer_roads
+):
+    with on_commit():
+        complaint = file_complaint(citizen)
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_triage(complaint=complaint, actor=dispatcher, department=dept_roads, assignee=officer_roads)
+    assert recipients("complaint_triaged") == {citizen.pk, officer_roads.pk}
+    assert recipients() == {citizen.pk, officer_roads.pk}
+
+
+def test_assigning_tells_the_assignee_and_the_citizen_not_the_manager(
+    on_commit, working, citizen, manager_roads, dept_roads
+):
+    other_officer = UserFactory(role=Role.OFFICER, department=dept_roads)
+    with on_commit():
+        services.complaint_assign(complaint=working, actor=manager_roads, assignee=other_officer)
+    assert recipients("complaint_assigned") == {other_officer.pk, citizen.pk}
+    assert manager_roads.pk not in recipients()
+
+
+def test_starting_work_tells_the_citizen_only(on_commit, citizen, dispatcher, dept_roads, officer_roads):
+    with on_commit():
+        complaint = file_complaint(citizen)
+        complaint = services.complaint_triage(complaint=complaint, actor=dispatcher, department=dept_roads)
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_start(complaint=complaint, actor=officer_roads)
+    assert inbox() == {citizen.pk: ["complaint_started"]}
+
+
+def test_resolving_tells_the_citizen_what_was_done_and_how_to_reopen_or_close(
+    on_commit, working, citizen, officer_roads
+):
+    with on_commit():
+        services.complaint_resolve(complaint=working, actor=officer_roads, note="Filled with asphalt.")
+    assert inbox() == {citizen.pk: ["complaint_resolved"]}
+    body = Notification.objects.get().body
+    assert "Filled with asphalt." in body
+    assert "reopen" in body and "7 days" in body
+
+
+def test_closing_tells_the_department_manager_and_the_assignee_not_the_citizen(
+    on_commit, working, citizen, officer_roads, manager_roads
+):
+    with on_commit():
+        services.complaint_resolve(complaint=working, actor=officer_roads, note="Done.")
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_close(complaint=working, actor=citizen, rating=4, comment="Thanks")
+    assert recipients("complaint_closed") == {manager_roads.pk, officer_roads.pk}
+    assert citizen.pk not in recipients()
+    assert "4/5" in Notification.objects.filter(recipient=manager_roads).get().body
+
+
+def test_reopening_tells_the_department_manager_and_the_assignee(
+    on_commit, working, citizen, officer_roads, manager_roads
+):
+    with on_commit():
+        services.complaint_resolve(complaint=working, actor=officer_roads, note="Done.")
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_reopen(complaint=working, actor=citizen, reason="Still a hole.")
+    assert recipients("complaint_reopened") == {manager_roads.pk, officer_roads.pk}
+    assert citizen.pk not in recipients()
+
+
+def test_rejecting_tells_the_citizen_with_the_reason(on_commit, citizen, dispatcher, closure_reason_spam):
+    with on_commit():
+        complaint = file_complaint(citizen)
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_reject(complaint=complaint, actor=dispatcher, closure_reason=closure_reason_spam)
+    assert inbox() == {citizen.pk: ["complaint_rejected"]}
+    assert "Spam or abusive" in Notification.objects.get().body
+
+
+def test_marking_a_duplicate_tells_the_citizen_which_complaint_it_duplicates(
+    on_commit, citizen, other_citizen, dispatcher, closure_reason_duplicate
+):
+    with on_commit():
+        original = file_complaint(other_citizen)
+        copy = file_complaint(citizen)
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_mark_duplicate(complaint=copy, actor=dispatcher, duplicate_of=original)
+    assert inbox() == {citizen.pk: ["complaint_duplicate"]}
+    assert original.reference in Notification.objects.get().body
+
+
+def test_escalating_tells_the_citizen_the_receiving_manager_and_the_previous_assignee(
+    on_commit, working, citizen, officer_roads, manager_public_works, admin_user, manager_roads
+):
+    with on_commit():
+        services.complaint_escalate(complaint=working, actor=manager_roads, reason="Overdue by a week.")
+    assert recipients("complaint_escalated") == {citizen.pk, manager_public_works.pk, officer_roads.pk}
+    # Not at the top: admins are not bothered; the acting manager is not told about their own act.
+    assert admin_user.pk not in recipients() and manager_roads.pk not in recipients()
+    staff_text = Notification.objects.get(recipient=manager_public_works)
+    assert "Public Works" in staff_text.body and "Overdue by a week." in staff_text.body
+
+
+def test_escalating_at_the_top_of_the_tree_also_alerts_the_admins(
+    on_commit, citizen, dispatcher, dept_corporation, admin_user, executive
+):
+    top_manager = UserFactory(role=Role.MANAGER, department=dept_corporation)
+    dept_corporation.manager = top_manager
+    dept_corporation.save(update_fields=["manager"])
+    with on_commit():
+        complaint = file_complaint(citizen)
+        complaint = services.complaint_triage(complaint=complaint, actor=dispatcher, department=dept_corporation)
+    Notification.objects.all().delete()
+    with on_commit():
+        services.complaint_escalate(complaint=complaint, actor=None, reason="SLA missed")
+    assert recipients("complaint_escalated") == {citizen.pk, top_manager.pk, admin_user.pk}
+    # Level 1 of the default policy does not tell executives.
+    assert executive.pk not in recipients()
+
+
+def test_escalation_notify_flags_of_the_policy_decide_who_hears(
+    on_commit, working, citizen, officer_roads, manager_public_works, dept_public_works, executive
+):
+    from departments.models import EscalationStep
+
+    EscalationStep.objects.create(
+        department=dept_public_works, level=1, hours=24,
+        notify_citizen=False, notify_assignee=False, notify_manager=True, notify_executives=True,
+    )
+    with on_commit():
+        services.complaint_escalate(complaint=working, actor=None, reason="SLA missed")
+    assert recipients("complaint_escalated") == {manager_public_works.pk, executive.pk}
+
+
+def test_a_staff_reply_tells_the_citizen_and_a_citizen_reply_tells_the_assignee(
+    on_commit, working, citizen, officer_roads
+):
+    with on_commit():
+        services.comment_add(complaint=working, author=officer_roads, body="We will come on Monday.")
+    assert inbox() == {citizen.pk: ["comment_added"]}
+    assert "We will come on Monday." in Notification.objects.get().body
+    Notification.objects.all().delete()
+
+    with on_commit():
+        services.comment_add(complaint=working, author=citizen, body="Thank you!")
+    assert inbox() == {officer_roads.pk: ["comment_added"]}
+
+
+def test_an_internal_note_reaches_the_assignee_only_and_never_the_citizen(
+    on_commit, working, citizen, officer_roads, manager_roads
+):
+    with on_commit():
+        services.comment_add(complaint=working, author=manager_roads, body="Check the budget.", is_internal=True)
+    assert inbox() == {officer_roads.pk: ["internal_note_added"]}
+    Notification.objects.all().delete()
+
+    with on_commit():
+        services.comment_add(complaint=working, author=officer_roads, body="Noted.", is_internal=True)
+    assert inbox() == {}
+
+
+def test_supporting_a_complaint_notifies_nobody(on_commit, working, other_citizen):
+    with on_commit():
+        services.complaint_support(complaint=working, user=other_citizen)
+    assert inbox() == {}
+
+
+def test_the_actor_is_never_notified_along_a_whole_lifecycle(
+    on_commit, citizen, dispatcher, dept_roads, officer_roads, manager_roads, closure_reason_spam
+):
+    with on_commit():
+        complaint = file_complaint(citizen)
+    Notification.objects.all().delete()
+    steps = [
+        (dispatcher, lambda: services.complaint_triage(complaint=complaint, actor=dispatcher, department=dept_roads)),
+        (manager_roads, lambda: services.complaint_assign(complaint=complaint, actor=manager_roads,
+                                                          assignee=officer_roads)),
+        (officer_roads, lambda: services.comment_add(complaint=complaint, author=officer_roads, body="On it")),
+        (citizen, lambda: services.comment_add(complaint=complaint, author=citizen, body="Thanks")),
+        (officer_roads, lambda: services.complaint_resolve(complaint=complaint, actor=officer_roads, note="Done")),
+        (citizen, lambda: services.complaint_reopen(complaint=complaint, actor=citizen, reason="Not done")),
+        (manager_roads, lambda: services.complaint_escalate(complaint=complaint, actor=manager_roads, reason="x")),
+    ]
+    for actor, step in steps:
+        before = Notification.objects.count()
+        with on_commit():
+            step()
+        new = Notification.objects.order_by("id")[before:]
+        assert new, f"{step} notified nobody"
+        assert actor.pk not in {n.recipient_id for n in new}
+
+
+def test_a_hindi_speaking_citizen_gets_the_hindi_text_and_staff_get_their_own_language(
+    on_commit, citizen, category_infrastructure, category_potholes, sla_default, manager_roads
+):
+    citizen.preferred_language = "hi"
+    citizen.save(update_fields=["preferred_language"])
+    with on_commit():
+        complaint = file_complaint(citizen, category=category_infrastructure, subcategory=category_potholes)
+    hindi = Notification.objects.get(recipient=citizen)
+    assert "शिकायत" in hindi.title and complaint.reference in hindi.title
+    english = Notification.objects.get(recipient=manager_roads)
+    assert english.title.startswith("New complaint")
+    assert any(m.to == citizen.phone and "शिकायत" in m.body for m in sms.outbox)
+
+
+def test_notifying_an_event_runs_a_fixed_number_of_queries(
+    on_commit, working, citizen, officer_roads, manager_roads, manager_public_works, django_assert_max_num_queries
+):
+    from complaints.models import ComplaintEvent
+    from complaints.notifications import notify_event
+
+    with on_commit():
+        services.complaint_escalate(complaint=working, actor=manager_roads, reason="Overdue")
+    Notification.objects.all().delete()
+    NotificationDelivery.objects.all().delete()
+    event = ComplaintEvent.objects.filter(action="escalate").get()
+    # event + escalation + policy steps, then two notify() calls (citizen text, staff text) of
+    # users + notifications + deliveries, each in a savepoint: 4 + 2 * 5, whatever the recipients.
+    with django_assert_max_num_queries(14):
+        created = notify_event(event_id=event.pk)
+    assert len(created) == 3
+
+
+def test_a_failing_hook_never_breaks_the_complaint_change(on_commit, citizen, monkeypatch):
+    from complaints import notifications
+
+    def explode(**kwargs):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(notifications, "notify_event", explode)
+    with on_commit():
+        complaint = file_complaint(citizen)
+    assert complaint.pk and Notification.objects.count() == 0
