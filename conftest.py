@@ -228,3 +228,44 @@ def closure_reason_spam(db):
     from departments.tests.factories import ClosureReasonFactory
 
     return ClosureReasonFactory(code="spam", name="Spam or abusive", ordering=50)
+
+
+# --- a real headless browser (tests marked `browser`) -----------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path_factory):
+    """Selenium driving Debian's headless chromium (scripts/test.sh installs it); skipped with the
+    reason when the browser, its driver or selenium is missing. Quit at teardown."""
+    import os
+
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip(f"browser test: {CHROMIUM} or {CHROMEDRIVER} missing (apt-get install chromium chromium-driver)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("browser test: selenium is not installed (pip install -r requirements-dev.txt)")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()

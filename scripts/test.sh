@@ -19,6 +19,17 @@ PY
         export DATABASE_URL="postgres://postgres@127.0.0.1:5432/grievance"
     fi
 fi
+# The browser tests drive Debian's chromium through its chromedriver (never a downloaded browser).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+        echo "==> installing chromium and chromium-driver for the browser tests"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+            || echo "==> could not install chromium; the browser tests will be skipped"
+    else
+        echo "==> chromium/chromedriver missing and not root: the browser tests will be skipped"
+    fi
+fi
+
 echo "==> database: ${DATABASE_URL:-SQLite (embedded default)}"
 echo "==> task broker for the real-worker tests: ${REDIS_URL:-none (those tests are skipped)}"
 
