@@ -43,3 +43,20 @@ def escalate_overdue(limit: int | None = None, close_resolved: bool = True) -> d
     }
     logger.info("escalate_overdue: %s", counts)
     return counts
+
+
+@shared_task(
+    name="complaints.tasks.send_notice",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    acks_late=True,
+)
+def send_notice(notice_id: int) -> dict:
+    """Fan a published notice out to its recipients in batches. Safe to retry or re-run: people who
+    already have the notice are skipped."""
+    from complaints.notices import notice_send
+
+    notice = notice_send(notice_id=notice_id)
+    return {"notice": notice.pk, "sent": notice.sent_count, "failed": notice.failed_count}
