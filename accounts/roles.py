@@ -37,6 +37,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_comment",
         "complaints.add_attachment",
         "complaints.change_escalation",
+        # The back office: decide escalation requests, write and publish notices.
+        "complaints.change_escalationrequest",
+        "complaints.add_notice",
+        "complaints.change_notice",
     ],
     Role.DISPATCHER: [
         "departments.view_*",
