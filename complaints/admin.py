@@ -29,13 +29,31 @@ from complaints import services
 from complaints.admin_forms import (
     AssignForm,
     CommentForm,
+    DecisionForm,
     DuplicateForm,
     EscalateForm,
+    NoticeAdminForm,
     RejectForm,
+    RejectRequestForm,
     ResolveForm,
     TriageForm,
 )
-from complaints.models import OPEN_STATUSES, Comment, Complaint, ComplaintEvent, Escalation, Status
+from complaints.escalation import (
+    escalation_request_approve,
+    escalation_request_reject,
+    escalation_requests_visible_to,
+)
+from complaints.models import (
+    OPEN_STATUSES,
+    Comment,
+    Complaint,
+    ComplaintEvent,
+    Escalation,
+    EscalationRequest,
+    Notice,
+    Status,
+)
+from complaints.notices import NOTICE_AUTHOR_ROLES, notice_create, notice_publish, notices_visible_to
 from complaints.workflow import TRANSITIONS, allowed_actions
 from departments.models import Department
 from departments.selectors import department_subtree_ids, subtree_ids_for_user
@@ -63,7 +81,7 @@ BUTTON_LABELS = {
     "mark_duplicate_complaints": _("Mark duplicate"),
     "close_complaints": _("Close"),
 }
-ACTION_FORM_TEMPLATE = "admin/complaints/complaint/action_form.html"
+ACTION_FORM_TEMPLATE = "admin/complaints/action_form.html"
 
 
 def overdue_flag(now) -> Case:
@@ -217,9 +235,75 @@ class EscalationInline(ReadOnlyInline):
         )
 
 
+# --- actions that report per row and may ask for input first ------------------------------------
+class RowActionsMixin:
+    """Admin actions that call a service once per selected row, catch its domain and validation
+    errors, and report every row ("GRV-2026-000012: resolved"). Actions that need input (a note, an
+    assignee) first show an intermediate form (ACTION_FORM_TEMPLATE), then run on the same rows."""
+
+    def row_label(self, obj) -> str:
+        return str(obj)
+
+    def row_name(self, obj) -> str:
+        return str(obj)
+
+    def _run_each(self, request, queryset, *, done: str, operation: Callable[[Any], Any]) -> None:
+        """Apply `operation` row by row (each its own transaction in the service) and report each row."""
+        for obj in queryset.order_by("pk"):
+            try:
+                operation(obj)
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"{self.row_name(obj)}: {error_text(exc)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{self.row_name(obj)}: {done}", messages.SUCCESS)
+
+    def _after(self, request, queryset) -> HttpResponse | None:
+        # From the change page (one complaint), go back to it; from the list, back to the list.
+        if request.POST.get("_return_to_change"):
+            pks = list(queryset.values_list("pk", flat=True)[:2])
+            if len(pks) == 1:
+                info = self.opts.app_label, self.opts.model_name
+                return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[pks[0]]))
+        return None
+
+    def _form_action(
+        self,
+        request,
+        queryset,
+        *,
+        name: str,
+        title: str,
+        form_class,
+        done: str,
+        apply: Callable[[Any, dict], Any],
+        form_kwargs: dict | None = None,
+    ) -> HttpResponse | None:
+        """An action that needs input: show the intermediate form, then run it on every selected row."""
+        form_kwargs = form_kwargs or {}
+        if "apply" in request.POST:
+            form = form_class(request.POST, **form_kwargs)
+            if form.is_valid():
+                self._run_each(request, queryset, done=done, operation=lambda c: apply(c, form.cleaned_data))
+                return self._after(request, queryset)
+        else:
+            form = form_class(**form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "targets": [(obj.pk, self.row_label(obj)) for obj in queryset.order_by("pk")],
+            "action_name": name,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "return_to_change": request.POST.get("_return_to_change", ""),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
+
+
 # --- the complaint admin ------------------------------------------------------------------------
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "title",
@@ -312,6 +396,12 @@ class ComplaintAdmin(admin.ModelAdmin):
             for name, action in super().get_actions(request).items()
             if name in ACTION_TRANSITIONS and role in TRANSITIONS[ACTION_TRANSITIONS[name]].roles
         }
+
+    def row_name(self, obj: Complaint) -> str:
+        return obj.reference
+
+    def row_label(self, obj: Complaint) -> str:
+        return f"{obj.reference} {obj.title} ({obj.get_status_display()})"
 
     # --- columns and read-only fields ------------------------------------------------------
     @admin.display(description=_("department"), ordering="department__path")
@@ -437,60 +527,6 @@ class ComplaintAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(change_url)
 
     # --- actions ---------------------------------------------------------------------------
-    def _run_each(
-        self, request, queryset, *, done: str, operation: Callable[[Complaint], Any]
-    ) -> None:
-        """Apply `operation` row by row (each its own transaction in the service) and report each row."""
-        for complaint in queryset.order_by("pk"):
-            try:
-                operation(complaint)
-            except (DomainError, ValidationError) as exc:
-                self.message_user(request, f"{complaint.reference}: {error_text(exc)}", messages.ERROR)
-            else:
-                self.message_user(request, f"{complaint.reference}: {done}", messages.SUCCESS)
-
-    def _after(self, request, queryset) -> HttpResponse | None:
-        # From the change page (one complaint), go back to it; from the list, back to the list.
-        if request.POST.get("_return_to_change"):
-            pks = list(queryset.values_list("pk", flat=True)[:2])
-            if len(pks) == 1:
-                return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[pks[0]]))
-        return None
-
-    def _form_action(
-        self,
-        request,
-        queryset,
-        *,
-        name: str,
-        title: str,
-        form_class,
-        done: str,
-        apply: Callable[[Complaint, dict], Any],
-        form_kwargs: dict | None = None,
-    ) -> HttpResponse | None:
-        """An action that needs input: show the intermediate form, then run it on every selected row."""
-        form_kwargs = form_kwargs or {}
-        if "apply" in request.POST:
-            form = form_class(request.POST, **form_kwargs)
-            if form.is_valid():
-                self._run_each(request, queryset, done=done, operation=lambda c: apply(c, form.cleaned_data))
-                return self._after(request, queryset)
-        else:
-            form = form_class(**form_kwargs)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "form": form,
-            "complaints": queryset.order_by("pk"),
-            "action_name": name,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "return_to_change": request.POST.get("_return_to_change", ""),
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
-
     @admin.action(description=_("Triage selected complaints"))
     def triage_complaints(self, request, queryset):
         def apply(complaint, data):
@@ -604,3 +640,212 @@ class ComplaintAdmin(admin.ModelAdmin):
             operation=lambda c: services.complaint_close(complaint=c, actor=request.user),
         )
         return self._after(request, queryset)
+
+
+# --- escalation requests: the managers' queue -------------------------------------------------------
+@admin.register(EscalationRequest)
+class EscalationRequestAdmin(RowActionsMixin, admin.ModelAdmin):
+    """Pending requests first. Approving escalates the complaint through the same service as the
+    sweep; only the manager of the department it would go to (or an admin) may decide."""
+
+    list_display = [
+        "complaint_reference",
+        "state",
+        "short_reason",
+        "requested_by",
+        "target_department",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_display_links = ["complaint_reference"]
+    list_filter = ["state"]
+    list_select_related = ["complaint", "requested_by", "target_department", "decided_by"]
+    search_fields = ["=complaint__reference", "reason"]
+    fields = [
+        "complaint",
+        "state",
+        "reason",
+        "requested_by",
+        "target_department",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    readonly_fields = fields
+    actions = ["approve_requests", "reject_requests"]
+
+    def get_queryset(self, request):
+        return (
+            escalation_requests_visible_to(request.user)
+            .select_related("complaint", "requested_by", "target_department", "decided_by")
+            .annotate(
+                is_pending=Case(
+                    When(state=EscalationRequest.State.PENDING, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            )
+        )
+
+    def get_ordering(self, request):
+        return [F("is_pending").desc(), "-created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # Requests are made through the API and the complaint pages, by citizens and officers.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        if request.user.role not in (Role.MANAGER, Role.ADMIN) or not self.has_change_permission(request):
+            return {}
+        return super().get_actions(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET"])
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def row_name(self, obj: EscalationRequest) -> str:
+        return obj.complaint.reference
+
+    def row_label(self, obj: EscalationRequest) -> str:
+        return f"{obj.complaint.reference}: {obj.reason[:80]} ({obj.get_state_display()})"
+
+    @admin.display(description=_("complaint"), ordering="complaint__reference")
+    def complaint_reference(self, obj: EscalationRequest) -> str:
+        return obj.complaint.reference
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, obj: EscalationRequest) -> str:
+        return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
+
+    @admin.action(description=_("Approve selected requests (escalate the complaints)"))
+    def approve_requests(self, request, queryset):
+        return self._form_action(
+            request,
+            queryset,
+            name="approve_requests",
+            title=_("Approve escalation requests"),
+            form_class=DecisionForm,
+            done="escalation approved",
+            apply=lambda r, data: escalation_request_approve(
+                escalation_request=r, actor=request.user, note=data["note"]
+            ),
+        )
+
+    @admin.action(description=_("Reject selected requests"))
+    def reject_requests(self, request, queryset):
+        return self._form_action(
+            request,
+            queryset,
+            name="reject_requests",
+            title=_("Reject escalation requests"),
+            form_class=RejectRequestForm,
+            done="escalation request rejected",
+            apply=lambda r, data: escalation_request_reject(
+                escalation_request=r, actor=request.user, note=data["note"]
+            ),
+        )
+
+
+# --- notices -----------------------------------------------------------------------------------------
+@admin.register(Notice)
+class NoticeAdmin(RowActionsMixin, admin.ModelAdmin):
+    """Managers write drafts for their departments and publish them; the fan-out runs in a task and
+    the counts fill in as it goes. A published notice is never edited."""
+
+    form = NoticeAdminForm
+    list_display = [
+        "title",
+        "department",
+        "state",
+        "audience",
+        "recipients_count",
+        "sent_count",
+        "failed_count",
+        "author",
+        "created_at",
+        "published_at",
+    ]
+    list_filter = ["state", "audience"]
+    list_select_related = ["department", "author"]
+    search_fields = ["title", "body"]
+    filter_horizontal = ["categories"]
+    counts = ["state", "recipients_count", "sent_count", "failed_count", "author", "created_at", "published_at"]
+    actions = ["publish_notices"]
+
+    def get_queryset(self, request):
+        return notices_visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = list(NoticeAdminForm.Meta.fields)
+        return fields if obj is None else [*fields, *self.counts]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Drafts are created here and then only published: the service has no "edit" operation.
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.role in NOTICE_AUTHOR_ROLES and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.role in NOTICE_AUTHOR_ROLES and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department" and request.user.role == Role.MANAGER:
+            # A manager writes for their own department and those below it.
+            kwargs["queryset"] = Department.objects.filter(pk__in=subtree_ids_for_user(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET"])
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        notice = notice_create(
+            actor=request.user,
+            department=data["department"],
+            title=data["title"],
+            body=data["body"],
+            audience=data["audience"],
+            categories=list(data["categories"]),
+            ward=data["ward"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            radius_m=data["radius_m"],
+            lookback_days=data["lookback_days"],
+        )
+        # The admin goes on with `obj` (messages, redirect, save_related): make it the saved notice.
+        for field in Notice._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(notice, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        # notice_create already set the categories.
+        pass
+
+    def get_actions(self, request):
+        return super().get_actions(request) if self.has_change_permission(request) else {}
+
+    def row_name(self, obj: Notice) -> str:
+        return f"Notice “{obj.title}”"
+
+    @admin.action(description=_("Publish selected notices (send them to citizens)"))
+    def publish_notices(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            done="published",
+            operation=lambda notice: notice_publish(notice=notice, actor=request.user),
+        )

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import OPEN_STATUSES, Complaint, Status
+from complaints.escalation import escalation_requests_visible_to
+from complaints.models import OPEN_STATUSES, Complaint, EscalationRequest, Status
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class DashboardTile:
 
 
 def admin_dashboard(user) -> list[DashboardTile]:
-    """The index tiles for `user`: my open queue, overdue, unassigned, awaiting triage."""
+    """The index tiles for `user`: my open queue, overdue, unassigned, awaiting triage, pending
+    escalation requests. A fixed number of queries whatever the data."""
     now = timezone.now()
     is_open = Q(status__in=OPEN_STATUSES)
     counts = Complaint.objects.visible_to(user).aggregate(
@@ -34,7 +36,11 @@ def admin_dashboard(user) -> list[DashboardTile]:
         unassigned=Count("pk", filter=is_open & Q(assignee__isnull=True)),
         new=Count("pk", filter=Q(status=Status.NEW)),
     )
+    pending_requests = (
+        escalation_requests_visible_to(user).filter(state=EscalationRequest.State.PENDING).count()
+    )
     changelist = reverse("admin:complaints_complaint_changelist")
+    requests_changelist = reverse("admin:complaints_escalationrequest_changelist")
     return [
         DashboardTile("mine", str(_("My open queue")), counts["mine"], f"{changelist}?status=open&assigned=me"),
         DashboardTile("overdue", str(_("Overdue")), counts["overdue"], f"{changelist}?overdue=yes"),
@@ -45,4 +51,10 @@ def admin_dashboard(user) -> list[DashboardTile]:
             f"{changelist}?status=open&assigned=nobody",
         ),
         DashboardTile("new", str(_("Awaiting triage")), counts["new"], f"{changelist}?status=new"),
+        DashboardTile(
+            "escalation_requests",
+            str(_("Pending escalation requests")),
+            pending_requests,
+            f"{requests_changelist}?state__exact={EscalationRequest.State.PENDING}",
+        ),
     ]

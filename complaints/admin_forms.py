@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DEPARTMENT_ROLES, User
-from complaints.models import Complaint
+from complaints.models import Complaint, Notice
 from departments.models import Category, ClosureReason, Department, Priority
 
 
@@ -114,3 +114,43 @@ class CommentForm(forms.Form):
         widget=forms.RadioSelect,
         label=_("visibility"),
     )
+
+
+class RejectRequestForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label=_("why the request is rejected")
+    )
+
+
+class NoticeAdminForm(forms.ModelForm):
+    """A draft notice. The audience rules are the service's own (`complaints.notices`), run here too
+    so a bad combination comes back as field errors on the form rather than a failed save."""
+
+    class Meta:
+        model = Notice
+        fields = [
+            "department",
+            "title",
+            "body",
+            "audience",
+            "categories",
+            "ward",
+            "latitude",
+            "longitude",
+            "radius_m",
+            "lookback_days",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        from complaints import notices
+
+        draft = Notice(**{name: data.get(name) for name in self.Meta.fields if name != "categories"})
+        draft.ward = draft.ward or ""
+        draft.lookback_days = draft.lookback_days or 0
+        try:
+            notices._validate_audience(draft)
+        except forms.ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data

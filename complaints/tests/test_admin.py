@@ -552,7 +552,7 @@ def test_the_index_query_count_does_not_grow_with_the_complaints(
 ):
     logged_in(client, dispatcher)
     _file_many(2, citizen, category_potholes, dispatcher, officer_roads)
-    with django_assert_max_num_queries(6) as few:
+    with django_assert_max_num_queries(7) as few:
         client.get("/admin/")
 
     _file_many(20, citizen, category_potholes, dispatcher, officer_roads)
