@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, Role, User
 from accounts.notifications import notify
-from complaints.models import ComplaintEvent, Escalation
+from complaints.models import ComplaintEvent, Escalation, EscalationRequest
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class EventFacts:
 
     event: ComplaintEvent
     escalation: Escalation | None = None
+    escalation_request: EscalationRequest | None = None
     escalation_rule: object | None = None
     previous_assignee_id: int | None = None
     at_top: bool = False
@@ -98,6 +99,17 @@ def executives_and_admins(facts: EventFacts):
     return facts.extra_staff
 
 
+# Escalation requests (complaints/escalation.py) name their request in the event's changes.
+def request_target_manager(facts: EventFacts):
+    request = facts.escalation_request
+    department = request.target_department if request else None
+    return [department.manager] if department is not None else []
+
+
+def requester(facts: EventFacts):
+    return [facts.escalation_request.requested_by_id] if facts.escalation_request else []
+
+
 @dataclass(frozen=True)
 class Notifies:
     kind: str
@@ -124,6 +136,10 @@ RULES: dict[str, Notifies] = {
     "commented": Notifies(NotificationKind.COMMENT_ADDED, (citizen_if_staff_wrote, assignee_if_citizen_wrote)),
     # Internal notes never leave the staff: only the assignee hears (when someone else wrote it).
     "internal_note": Notifies(NotificationKind.INTERNAL_NOTE_ADDED, (assignee,)),
+    # The manager who decides hears of a request; the requester hears of a rejection (an approval
+    # is an "escalate" event, which tells the citizen and the people concerned).
+    "escalation_requested": Notifies(NotificationKind.ESCALATION_REQUESTED, (request_target_manager,)),
+    "escalation_request_rejected": Notifies(NotificationKind.ESCALATION_DECIDED, (requester,)),
     # "supported" and "attachment_added" notify nobody.
 }
 
@@ -204,6 +220,13 @@ def _context(facts: EventFacts) -> dict:
     if event.action == "close":
         feedback = getattr(complaint, "feedback", None)
         context["rating"] = feedback.rating if feedback else None
+    if facts.escalation_request is not None:
+        request = facts.escalation_request
+        context["reason"] = request.reason
+        context["department"] = str(request.target_department or context["department"])
+        context["requester_is_citizen"] = request.requested_by_id == facts.complaint.citizen_id
+        context["approved"] = request.state == EscalationRequest.State.APPROVED
+        context["note"] = request.decision_note or event.note
     if event.action == "escalate":
         escalation = facts.escalation
         levels = event.changes.get("escalation_level") or [None, complaint.escalation_level]
@@ -255,6 +278,11 @@ def notify_event(*, event_id: int) -> list:
     facts = EventFacts(event=event)
     if event.action == "escalate":
         _read_escalation(facts)
+    request_id = _as_int(event.changes.get("escalation_request_id"))
+    if request_id is not None and event.action != "escalate":
+        facts.escalation_request = (
+            EscalationRequest.objects.select_related("target_department__manager").filter(pk=request_id).first()
+        )
     ids = recipients_for(facts)
     if not ids:
         return []

@@ -66,6 +66,7 @@ def test_every_action_that_notifies_has_a_rule_and_a_test():
     assert set(RULES) == {
         "created", "triage", "assign", "start", "resolve", "close", "reopen",
         "reject", "duplicate", "escalate", "commented", "internal_note",
+        "escalation_requested", "escalation_request_rejected",
     }
 
 
@@ -253,6 +254,43 @@ def test_an_internal_note_reaches_the_assignee_only_and_never_the_citizen(
     with on_commit():
         services.comment_add(complaint=working, author=officer_roads, body="Noted.", is_internal=True)
     assert inbox() == {}
+
+
+def test_an_escalation_request_tells_the_manager_who_decides(
+    on_commit, working, citizen, officer_roads, manager_public_works
+):
+    from complaints import escalation
+
+    with on_commit():
+        escalation.escalation_request_create(complaint=working, requested_by=citizen, reason="Nobody came.")
+    assert inbox() == {manager_public_works.pk: ["escalation_requested"]}
+    text = Notification.objects.get()
+    assert "The citizen" in text.body and "Nobody came." in text.body and "Public Works" in text.body
+
+
+def test_a_rejected_escalation_request_tells_the_requester_and_an_approval_escalates_with_its_notifications(
+    on_commit, working, citizen, officer_roads, manager_public_works
+):
+    from complaints import escalation
+
+    with on_commit():
+        request = escalation.escalation_request_create(complaint=working, requested_by=officer_roads,
+                                                       reason="Needs a bigger budget.")
+    Notification.objects.all().delete()
+    with on_commit():
+        escalation.escalation_request_reject(escalation_request=request, actor=manager_public_works,
+                                            note="Budget approved locally.")
+    assert inbox() == {officer_roads.pk: ["escalation_decided"]}
+    assert "rejected" in Notification.objects.get().title
+    assert "Budget approved locally." in Notification.objects.get().body
+    Notification.objects.all().delete()
+
+    with on_commit():
+        request = escalation.escalation_request_create(complaint=working, requested_by=citizen, reason="Still bad.")
+    Notification.objects.all().delete()
+    with on_commit():
+        escalation.escalation_request_approve(escalation_request=request, actor=manager_public_works)
+    assert recipients("complaint_escalated") == {citizen.pk, officer_roads.pk}
 
 
 def test_supporting_a_complaint_notifies_nobody(on_commit, working, other_citizen):
