@@ -3,12 +3,17 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from grievance.admin import admin_index
 from grievance.views import health
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("accounts.inbox_urls")),
+    path("", include("complaints.urls")),  # /complaints/... and /track/...
     path("health", health, name="health"),
+    # The admin index with the person's dashboard; every other admin page is admin.site's own.
+    path("admin/", admin_index),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("grievance.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

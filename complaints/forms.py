@@ -1,0 +1,188 @@
+"""Forms for the citizen pages. They check the shape of the input; services decide the rest."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from complaints.attachments import clean_upload
+from complaints.models import Status
+from departments.models import Category
+from grievance.errors import DomainError
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one `<input type="file" multiple>` (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        accept = "image/jpeg,image/png,image/webp,application/pdf"
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ComplaintForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("A few words, e.g. “Streetlight out on MG Road”."),
+    )
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Where exactly, since when, and how it affects you."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True, parent__isnull=True),
+        empty_label=_("Choose a category"),
+    )
+    subcategory = forms.ModelChoiceField(
+        label=_("Subcategory"),
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True),
+        required=False,
+        empty_label=_("Not sure / none of these"),
+        help_text=_("Optional. It must belong to the category you chose."),
+    )
+    address = forms.CharField(label=_("Address or landmark"), max_length=300, required=False)
+    ward = forms.CharField(label=_("Ward"), max_length=60, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-90),
+        max_value=Decimal(90),
+        help_text=_("Between -90 and 90, e.g. 28.613900."),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-180),
+        max_value=Decimal(180),
+        help_text=_("Between -180 and 180, e.g. 77.209000."),
+    )
+    files = MultipleFileField(
+        label=_("Photos or documents"),
+        required=False,
+        help_text=_("Optional: up to %(count)d JPEG, PNG or WebP photos or PDF documents.")
+        % {"count": settings.COMPLAINT_MAX_ATTACHMENTS},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = get_language()
+        categories = list(self.fields["category"].queryset)
+        self.fields["category"].widget.choices = [("", self.fields["category"].empty_label)] + [
+            (c.pk, c.localized_name(language)) for c in categories
+        ]
+        # Subcategories grouped under their category (an <optgroup> each), so the choice reads right
+        # without JavaScript; the pairing is still checked in clean().
+        groups: dict[int, list[tuple[int, str]]] = {}
+        for sub in self.fields["subcategory"].queryset.order_by("ordering", "name", "id"):
+            groups.setdefault(sub.parent_id, []).append((sub.pk, sub.localized_name(language)))
+        self.fields["subcategory"].widget.choices = [("", self.fields["subcategory"].empty_label)] + [
+            (c.localized_name(language), groups[c.pk]) for c in categories if c.pk in groups
+        ]
+
+    def clean_files(self) -> list:
+        uploads = self.cleaned_data.get("files") or []
+        limit = settings.COMPLAINT_MAX_ATTACHMENTS
+        if len(uploads) > limit:
+            raise ValidationError(
+                ngettext("Attach at most %(count)d file.", "Attach at most %(count)d files.", limit) % {"count": limit}
+            )
+        # Every file is checked before anything is created, so a bad one never leaves half a complaint.
+        errors = []
+        for upload in uploads:
+            try:
+                clean_upload(upload)
+            except ValidationError as exc:
+                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
+            except DomainError as exc:
+                errors.append(f"{upload.name}: {exc.message}")
+            finally:
+                upload.seek(0)
+        if errors:
+            raise ValidationError(errors)
+        return uploads
+
+    def clean(self):
+        data = super().clean()
+        category, subcategory = data.get("category"), data.get("subcategory")
+        if subcategory is not None and category is not None and subcategory.parent_id != category.pk:
+            self.add_error(
+                "subcategory",
+                _("“%(sub)s” is not part of “%(cat)s”: choose one of its subcategories, or none.")
+                % {"sub": subcategory.name, "cat": category.name},
+            )
+        has_lat, has_lng = data.get("latitude") is not None, data.get("longitude") is not None
+        if has_lat != has_lng and "latitude" not in self.errors and "longitude" not in self.errors:
+            missing = "longitude" if has_lat else "latitude"
+            self.add_error(missing, _("Give both latitude and longitude, or neither."))
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CloseForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How well was it resolved?"),
+        coerce=int,
+        choices=[(n, n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+        help_text=_("5 is best, 1 is worst."),
+    )
+    comment = forms.CharField(
+        label=_("Anything to add?"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it not resolved?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EscalationRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why should a senior officer look at it?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TrackForm(forms.Form):
+    reference = forms.RegexField(
+        label=_("Complaint reference"),
+        regex=r"^\s*[A-Za-z]{3}-\d{4}-\d{1,10}\s*$",
+        max_length=24,
+        help_text=_("As on your receipt, e.g. GRV-2026-000123."),
+        error_messages={"invalid": _("A reference looks like GRV-2026-000123.")},
+    )
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses"))] + list(Status.choices)
+    )

@@ -1,0 +1,344 @@
+"""Citizen pages: file, list and follow complaints; the public track page. No JavaScript needed.
+
+Thin like the API: every read starts from the visibility gate (`visible_to`) or the public view
+(`public()`), every change is a service call, and a service's refusal becomes a message or a form
+error on the page, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from complaints import services
+from complaints.api.serializers import PublicEventSerializer
+from complaints.escalation import escalation_request_create
+from complaints.forms import (
+    CloseForm,
+    CommentForm,
+    ComplaintForm,
+    EscalationRequestForm,
+    ReopenForm,
+    StatusFilterForm,
+    TrackForm,
+)
+from complaints.models import Complaint, ComplaintEvent, EscalationRequest, Status
+from complaints.selectors import public_timeline, timeline_for
+from complaints.workflow import allowed_actions
+from grievance.errors import DomainError
+
+PAGE_SIZE = 20
+
+# Timeline actions as a citizen reads them.
+EVENT_LABELS = {
+    "created": gettext_lazy("Complaint filed"),
+    "triage": gettext_lazy("Sent to the department"),
+    "assign": gettext_lazy("Assigned to an officer"),
+    "start": gettext_lazy("Work started"),
+    "resolve": gettext_lazy("Resolved"),
+    "close": gettext_lazy("Closed"),
+    "reopen": gettext_lazy("Reopened"),
+    "reject": gettext_lazy("Rejected"),
+    "duplicate": gettext_lazy("Marked as a duplicate"),
+    "escalate": gettext_lazy("Escalated"),
+    "commented": gettext_lazy("Comment added"),
+    "supported": gettext_lazy("Someone else reported it too"),
+    "attachment_added": gettext_lazy("Attachment added"),
+    "internal_note": gettext_lazy("Internal note"),
+    "escalation_requested": gettext_lazy("Escalation requested"),
+    "escalation_request_rejected": gettext_lazy("Escalation request declined"),
+}
+
+# Events that do not belong on the public track page: conversation and participation.
+PRIVATE_TRACK_ACTIONS = frozenset({"commented", "supported", "attachment_added"})
+
+
+def _label_events(events) -> list[ComplaintEvent]:
+    rows = list(events)
+    for event in rows:
+        event.label = EVENT_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
+        event.from_label = Status(event.from_status).label if event.from_status in Status.values else ""
+        event.to_label = Status(event.to_status).label if event.to_status in Status.values else ""
+    return rows
+
+
+def _apply_service_error(form: Form, exc: Exception) -> int:
+    """Put a service's refusal on the form, next to the field it names; return the HTTP status."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return 400
+    assert isinstance(exc, DomainError)
+    form.add_error(None, exc.message)
+    return exc.status_code
+
+
+def _visible_complaint(request: HttpRequest, reference: str) -> Complaint:
+    """The complaint by reference, through the gate: anything the user may not see is a 404."""
+    queryset = Complaint.objects.visible_to(request.user).select_related("category", "subcategory", "department")
+    return get_object_or_404(queryset, reference=reference.upper())
+
+
+# --- my complaints -------------------------------------------------------------------------------
+@login_required
+@require_GET
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    filter_form = StatusFilterForm(request.GET or None)
+    queryset: QuerySet[Complaint] = (
+        Complaint.objects.visible_to(request.user)
+        .select_related("category", "subcategory", "department")
+        .order_by("-created_at", "-id")
+    )
+    if filter_form.is_valid() and filter_form.cleaned_data["status"]:
+        queryset = queryset.filter(status=filter_form.cleaned_data["status"])
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/list.html",
+        {"page": page, "filter_form": filter_form, "query": query.urlencode(), "now": timezone.now()},
+    )
+
+
+# --- file a complaint ----------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.CITIZEN:
+        return render(request, "complaints/staff_cannot_file.html", status=403)
+    form = ComplaintForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                complaint = _file_complaint(request, form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                status = _apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your complaint is filed. Its reference is %(reference)s: keep it to track the complaint.")
+                    % {"reference": complaint.reference},
+                )
+                return redirect("complaints:detail", reference=complaint.reference)
+        else:
+            status = 400
+    return render(request, "complaints/new.html", {"form": form}, status=status)
+
+
+def _file_complaint(request: HttpRequest, data: dict) -> Complaint:
+    """Create the complaint and its attachments together: all of it, or nothing (rows and files)."""
+    stored: list = []
+    try:
+        with transaction.atomic():
+            complaint = services.complaint_create(
+                citizen=request.user,
+                created_by=request.user,
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                subcategory=data.get("subcategory"),
+                address=data.get("address", ""),
+                ward=data.get("ward", ""),
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
+            )
+            for upload in data.get("files") or []:
+                attachment = services.attachment_add(complaint=complaint, uploaded_by=request.user, upload=upload)
+                stored.append(attachment.file)
+    except BaseException:
+        # The rows roll back with the transaction; files already written must go too.
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return complaint
+
+
+# --- one complaint -------------------------------------------------------------------------------
+def _detail_context(request: HttpRequest, complaint: Complaint, **forms) -> dict:
+    user = request.user
+    actions = allowed_actions(status=complaint.status, actor=user) if user.role != Role.EXECUTIVE else []
+    can_reopen = "reopen" in actions and (
+        complaint.resolved_at is None or timezone.now() <= complaint.resolved_at + services.reopen_window()
+    )
+    can_comment = user.role != Role.EXECUTIVE and not (
+        user.role == Role.CITIZEN and complaint.status in (Status.CLOSED, Status.REJECTED)
+    )
+    pending_escalation = complaint.escalation_requests.filter(state=EscalationRequest.State.PENDING).first()
+    # Offered to the owner of an open complaint that a department holds; the service has the last word
+    # (e.g. the top escalation level), and its refusal shows on the form.
+    can_request_escalation = (
+        complaint.citizen_id == user.pk
+        and complaint.department_id is not None
+        and complaint.status in (Status.TRIAGED, Status.IN_PROGRESS, Status.ESCALATED)
+        and pending_escalation is None
+    )
+    return {
+        "complaint": complaint,
+        "timeline": _label_events(timeline_for(complaint, user)),
+        # Citizen pages show the public conversation only; internal notes live in the back office.
+        "comments": complaint.comments.filter(is_internal=False).select_related("author").order_by("created_at", "id"),
+        "attachments": complaint.attachments.all(),
+        "feedback": getattr(complaint, "feedback", None) if complaint.status == Status.CLOSED else None,
+        "is_owner": complaint.citizen_id == user.pk,
+        "comment_form": forms.get("comment_form") or (CommentForm() if can_comment else None),
+        "close_form": forms.get("close_form")
+        or (CloseForm() if "close" in actions and user.role == Role.CITIZEN else None),
+        "reopen_form": forms.get("reopen_form") or (ReopenForm() if can_reopen else None),
+        "escalation_form": forms.get("escalation_form")
+        or (EscalationRequestForm() if can_request_escalation else None),
+        "pending_escalation": pending_escalation,
+        "reopen_days": services.reopen_window().days,
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = _visible_complaint(request, reference)
+    return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+def _workflow_post(request, reference, *, form_class, form_name, perform, success) -> HttpResponse:
+    """One POST on the detail page: validate, call the service, redirect; or show the form with errors."""
+    complaint = _visible_complaint(request, reference)
+    form = form_class(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            perform(complaint, form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            status = _apply_service_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("complaints:detail", reference=complaint.reference)
+    context = _detail_context(request, complaint, **{form_name: form})
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def complaint_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    return _workflow_post(
+        request,
+        reference,
+        form_class=CommentForm,
+        form_name="comment_form",
+        perform=lambda c, data: services.comment_add(complaint=c, author=request.user, body=data["body"]),
+        success=_("Your comment was added."),
+    )
+
+
+@login_required
+@require_POST
+def complaint_close(request: HttpRequest, reference: str) -> HttpResponse:
+    return _workflow_post(
+        request,
+        reference,
+        form_class=CloseForm,
+        form_name="close_form",
+        perform=lambda c, data: services.complaint_close(
+            complaint=c, actor=request.user, rating=data["rating"], comment=data["comment"]
+        ),
+        success=_("Thank you. The complaint is closed."),
+    )
+
+
+@login_required
+@require_POST
+def complaint_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    return _workflow_post(
+        request,
+        reference,
+        form_class=ReopenForm,
+        form_name="reopen_form",
+        perform=lambda c, data: services.complaint_reopen(complaint=c, actor=request.user, reason=data["reason"]),
+        success=_("The complaint is reopened and goes back to the department."),
+    )
+
+
+@login_required
+@require_POST
+def complaint_request_escalation(request: HttpRequest, reference: str) -> HttpResponse:
+    return _workflow_post(
+        request,
+        reference,
+        form_class=EscalationRequestForm,
+        form_name="escalation_form",
+        perform=lambda c, data: escalation_request_create(
+            complaint=c, requested_by=request.user, reason=data["reason"]
+        ),
+        success=_("Your request for escalation was sent to the department's manager."),
+    )
+
+
+# --- public tracking -----------------------------------------------------------------------------
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        return redirect("complaints:track-detail", reference=form.cleaned_data["reference"])
+    return render(request, "complaints/track.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+def _public_track_events(complaint: Complaint) -> list[ComplaintEvent]:
+    """The timeline as the API's track endpoint shows it: status steps, official notes only."""
+    events = _label_events(public_timeline(complaint).exclude(action__in=PRIVATE_TRACK_ACTIONS))
+    for event in events:
+        if event.action not in PublicEventSerializer.PUBLIC_NOTE_ACTIONS:
+            event.note = ""
+    return events
+
+
+@require_GET
+def track_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_object_or_404(
+        Complaint.objects.public().select_related("category", "subcategory", "department"),
+        reference=reference.upper(),
+    )
+    user = request.user
+    context = {
+        "complaint": complaint,
+        "timeline": _public_track_events(complaint),
+        "is_owner": user.is_authenticated and complaint.citizen_id == user.pk,
+        "can_support": complaint.is_open
+        and (not user.is_authenticated or (user.role == Role.CITIZEN and complaint.citizen_id != user.pk)),
+        "already_supported": user.is_authenticated and complaint.supports.filter(user=user).exists(),
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
+    }
+    return render(request, "complaints/track_detail.html", context)
+
+
+@require_POST
+def track_support(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_object_or_404(Complaint.objects.public(), reference=reference.upper())
+    if not request.user.is_authenticated:
+        # Back to the track page after signing in (this URL only takes POSTs).
+        return redirect_to_login(reverse("complaints:track-detail", kwargs={"reference": complaint.reference}))
+    try:
+        services.complaint_support(complaint=complaint, user=request.user)
+    except DomainError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, _("Thank you: your support was added to this complaint."))
+    return redirect("complaints:track-detail", reference=complaint.reference)
