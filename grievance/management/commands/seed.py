@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Role, User
+from complaints.seed import seed_demo_complaints
 from departments.seed import seed_demo_staff, seed_reference_data, summary
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -28,7 +29,8 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = (
         "Create demo users (one per role) with known passwords, the reference data (departments, "
-        "categories, SLA policies, closure reasons) and demo staff per department. Safe to run again."
+        "categories, SLA policies, closure reasons), demo staff per department and about forty demo "
+        "complaints in every state. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -57,3 +59,11 @@ class Command(BaseCommand):
         counts = seed_reference_data(stdout=self.stdout)
         counts.update(seed_demo_staff(password=password, stdout=self.stdout))
         self.stdout.write(self.style.SUCCESS(f"Reference data: {summary(counts)}."))
+        self.stdout.write("Demo complaints:")
+        demo = seed_demo_complaints(stdout=self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo complaints: {demo['complaints']['total']} ({demo['complaints']['created']} new) "
+                f"from {demo['citizens']['total']} demo citizens ({demo['citizens']['created']} new)."
+            )
+        )
