@@ -180,10 +180,11 @@ def _escalate_chunk(ids: list[int], *, now: dt.datetime, below_max: Q, result: S
             result.skipped += len(ids) - len(claimed)
             for pk, _department_id, parent_id in claimed:
                 try:
-                    with transaction.atomic():
-                        services.complaint_escalate(
-                            complaint=pk, actor=None, reason=AUTOMATIC_REASON, kind=Escalation.Kind.AUTOMATIC, now=now
-                        )
+                    # complaint_escalate is atomic: nested here it runs in a savepoint, so a failure
+                    # undoes this complaint only.
+                    services.complaint_escalate(
+                        complaint=pk, actor=None, reason=AUTOMATIC_REASON, kind=Escalation.Kind.AUTOMATIC, now=now
+                    )
                 except Exception:
                     logger.exception("escalation sweep: complaint %s could not be escalated", pk)
                     result.errors += 1

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import DEPARTMENT_ROLES, Role, User
@@ -103,8 +103,11 @@ def _record_event(
     return event
 
 
-def _lock(complaint: Complaint | int) -> Complaint:
+def _lock(complaint: Complaint | int, *, related: tuple[str, ...] = ()) -> Complaint:
     pk = complaint.pk if isinstance(complaint, Complaint) else complaint
+    if related:
+        # of=self: lock the complaint row only, not the rows joined in for reading.
+        return Complaint.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
     return Complaint.objects.select_for_update().get(pk=pk)
 
 
@@ -115,9 +118,13 @@ def _transition(
     action: str,
     note: str = "",
     values: dict[str, Any] | None = None,
+    already_locked: bool = False,
 ) -> tuple[Complaint, ComplaintEvent]:
-    """Lock, check the workflow table, apply `values`, save, and write the event. Caller holds the transaction."""
-    locked = _lock(complaint)
+    """Lock, check the workflow table, apply `values`, save, and write the event. Caller holds the transaction.
+
+    already_locked=True: `complaint` is an instance the caller has just locked in this transaction.
+    """
+    locked = complaint if already_locked and isinstance(complaint, Complaint) else _lock(complaint)
     from_status = locked.status
     to_status = check_transition(action=action, status=from_status, actor=actor)
     changes = _set_fields(locked, values or {})
@@ -433,7 +440,8 @@ def complaint_escalate(
     The SLA sweep calls this with actor=None and kind=automatic; an approved request with kind=request.
     """
     reason = _require_text(reason, "reason", "Say why the complaint is escalated.")
-    current = _lock(complaint)
+    # One query for the row and everything escalation reads (the sweep calls this for every overdue row).
+    current = _lock(complaint, related=("department__parent__manager", "department__manager", "assignee"))
     from_department = current.department
     if from_department is None:
         raise TransitionNotAllowed(
@@ -442,6 +450,7 @@ def complaint_escalate(
         )
     check_transition(action="escalate", status=current.status, actor=actor)
     to_department = from_department.parent or from_department
+    prefetch_related_objects([to_department], "escalation_steps")  # the policy, read once below
     level = current.escalation_level + 1
     if level > to_department.max_escalation_level:
         raise TransitionNotAllowed(
@@ -461,6 +470,7 @@ def complaint_escalate(
             "escalation_level": level,
             "sla_due_at": due,
         },
+        already_locked=True,
     )
     Escalation.objects.create(
         complaint=complaint,
