@@ -195,6 +195,24 @@ def schedule_deliveries(delivery_ids: Iterable[int]) -> int:
     return queued
 
 
+@transaction.atomic
+def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
+    """Give deliveries that failed for good a fresh set of attempts and queue them after commit.
+
+    Only failed rows change; pending, sending and sent ones are left as they are. Returns how many
+    were reset.
+    """
+    ids = list(
+        NotificationDelivery.objects.select_for_update()
+        .filter(pk__in=list(delivery_ids), status=DeliveryStatus.FAILED)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        NotificationDelivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.PENDING, attempts=0)
+        transaction.on_commit(lambda: schedule_deliveries(ids))
+    return len(ids)
+
+
 # --- sending -----------------------------------------------------------------------------------
 class DeliveryError(Exception):
     """A delivery could not be sent (the backend raised); the task retries it with backoff."""
