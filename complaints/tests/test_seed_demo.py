@@ -90,3 +90,15 @@ def test_seeding_without_staff_says_what_to_do(db):
     with pytest.raises(RuntimeError, match="manage.py seed"):
         seed_demo_complaints()
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: notifications go out on commit
+def test_seed_sends_no_text_or_email_through_the_configured_backends(settings, tmp_path):
+    # Demo phone numbers may be real people's: even with a file (or Twilio) backend configured,
+    # the seed keeps its messages in memory.
+    settings.SMS_BACKEND = "accounts.sms.backends.filebased.SmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    call_command("seed", stdout=io.StringIO())
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
