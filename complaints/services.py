@@ -236,7 +236,6 @@ def complaint_create(
         priority = chosen.default_priority if chosen else Priority.MEDIUM
     now = timezone.now()
     complaint = Complaint(
-        reference=next_reference(timezone.localdate(now).year),
         citizen=citizen,
         created_by=created_by,
         title=_require_text(title, "title", "Give the complaint a title."),
@@ -258,6 +257,8 @@ def complaint_create(
     )
     complaint.sla_due_at = _sla_due_at(complaint)
     complaint.full_clean(exclude=["reference"])
+    # Taken last: the counter row stays locked until commit, so every other create waits on it.
+    complaint.reference = next_reference(timezone.localdate(now).year)
     complaint.save()
     _record_event(complaint=complaint, actor=created_by, action="created", to_status=complaint.status)
     return complaint
