@@ -42,6 +42,7 @@ from accounts.models import Role, User
 from complaints import services
 from complaints.models import OPEN_STATUSES, Complaint, Escalation, EscalationRequest, Status
 from complaints.querysets import ALL_SEEING_ROLES
+from departments.models import Department
 from departments.selectors import department_subtree_ids, departments_with_policy, subtree_ids_for_user
 from grievance.errors import ActionForbidden, Conflict, TransitionNotAllowed
 
@@ -117,6 +118,8 @@ def escalate_overdue(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     below_max, target_of = _escalation_limits()
+    # The tree with managers and policies, read once and shared by every escalation of this sweep.
+    departments = {d.pk: d for d in departments_with_policy().select_related("manager")}
     candidates = _overdue(now).filter(below_max)
     result = SweepResult()
     total = candidates.count()
@@ -143,7 +146,13 @@ def escalate_overdue(
                 break
             last_id = ids[-1]
             for start in range(0, len(ids), CLAIM_CHUNK):
-                _escalate_chunk(ids[start : start + CLAIM_CHUNK], now=now, below_max=below_max, result=result)
+                _escalate_chunk(
+                    ids[start : start + CLAIM_CHUNK],
+                    now=now,
+                    below_max=below_max,
+                    result=result,
+                    departments=departments,
+                )
             done += len(ids)
         if progress is not None:
             progress(done, result.total)
@@ -165,7 +174,9 @@ def _plan(rows: list[tuple], target_of: dict[int, int], result: SweepResult) -> 
         )
 
 
-def _escalate_chunk(ids: list[int], *, now: dt.datetime, below_max: Q, result: SweepResult) -> None:
+def _escalate_chunk(
+    ids: list[int], *, now: dt.datetime, below_max: Q, result: SweepResult, departments: dict[int, Department]
+) -> None:
     try:
         with transaction.atomic():
             # Claim: rows another sweep holds are skipped, and the overdue test is re-run on the
@@ -183,7 +194,12 @@ def _escalate_chunk(ids: list[int], *, now: dt.datetime, below_max: Q, result: S
                     # complaint_escalate is atomic: nested here it runs in a savepoint, so a failure
                     # undoes this complaint only.
                     services.complaint_escalate(
-                        complaint=pk, actor=None, reason=AUTOMATIC_REASON, kind=Escalation.Kind.AUTOMATIC, now=now
+                        complaint=pk,
+                        actor=None,
+                        reason=AUTOMATIC_REASON,
+                        kind=Escalation.Kind.AUTOMATIC,
+                        now=now,
+                        departments=departments,
                     )
                 except Exception:
                     logger.exception("escalation sweep: complaint %s could not be escalated", pk)

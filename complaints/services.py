@@ -8,6 +8,7 @@ schedules notifications after commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +65,10 @@ def _field_value(instance: models.Model, name: str) -> Any:
     return getattr(instance, name)
 
 
+def _has_code(model: type[models.Model]) -> bool:
+    return any(f.name == "code" for f in model._meta.concrete_fields)
+
+
 def _set_fields(complaint: Complaint, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Apply `values` and return {field: [old, new]} for those that actually changed."""
     changes: dict[str, list[Any]] = {}
@@ -72,8 +77,12 @@ def _set_fields(complaint: Complaint, values: dict[str, Any]) -> dict[str, list[
         old_raw = _field_value(complaint, name)
         new_raw = new.pk if field.is_relation and isinstance(new, models.Model) else new
         if old_raw != new_raw:
-            old = getattr(complaint, name) if field.is_relation else old_raw
-            changes[name] = [_describe(old), _describe(new)]
+            if field.is_relation and (field.is_cached(complaint) or _has_code(field.related_model)):
+                old = _describe(getattr(complaint, name))
+            else:
+                # Described by id anyway (no code): no need to fetch the old related row.
+                old = _describe(old_raw)
+            changes[name] = [old, _describe(new)]
             setattr(complaint, name, new)
     return changes
 
@@ -432,6 +441,7 @@ def complaint_escalate(
     reason: str,
     kind: str = Escalation.Kind.MANUAL,
     now: dt.datetime | None = None,
+    departments: Mapping[int, Department] | None = None,
 ) -> Complaint:
     """Raise the complaint one level: to the parent department (at the top it stays, with its manager
     as assignee), with a new due time (counted from `now`) from that department's escalation policy.
@@ -439,10 +449,17 @@ def complaint_escalate(
     A complaint already at the highest level of that policy is not escalated further (409): there is
     nobody above to tell, and its manager already holds it.
     The SLA sweep calls this with actor=None and kind=automatic; an approved request with kind=request.
+    `departments` ({id: department} with parent, manager and escalation steps loaded) lets a caller
+    that escalates many complaints read the tree once instead of once per complaint.
     """
     reason = _require_text(reason, "reason", "Say why the complaint is escalated.")
-    # One query for the row and everything escalation reads (the sweep calls this for every overdue row).
-    current = _lock(complaint, related=("department__parent__manager", "department__manager", "assignee"))
+    if departments is None:
+        # One query for the row and everything escalation reads.
+        current = _lock(complaint, related=("department__parent__manager", "department__manager", "assignee"))
+    else:
+        current = _lock(complaint)
+        if current.department_id is not None:
+            current.department = departments[current.department_id]
     from_department = current.department
     if from_department is None:
         raise TransitionNotAllowed(
@@ -450,8 +467,11 @@ def complaint_escalate(
             extra={"status": current.status, "allowed_actions": ["triage"]},
         )
     check_transition(action="escalate", status=current.status, actor=actor)
-    to_department = from_department.parent or from_department
-    prefetch_related_objects([to_department], "escalation_steps")  # the policy, read once below
+    if departments is None:
+        to_department = from_department.parent or from_department
+        prefetch_related_objects([to_department], "escalation_steps")  # the policy, read once below
+    else:
+        to_department = departments.get(from_department.parent_id, from_department)
     level = current.escalation_level + 1
     if level > to_department.max_escalation_level:
         raise TransitionNotAllowed(
