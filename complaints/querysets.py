@@ -41,6 +41,11 @@ class ComplaintQuerySet(models.QuerySet):
             return self.filter(created_by=user)
         return self.none()
 
+    def by_id_or_reference(self, value: str) -> ComplaintQuerySet:
+        """Filter by numeric id or by reference (GRV-2026-000123, any case): both identify a complaint."""
+        value = (value or "").strip()
+        return self.filter(pk=int(value)) if value.isdigit() else self.filter(reference=value.upper())
+
     def public(self) -> ComplaintQuerySet:
         """What anyone may know of a complaint without seeing who filed it (track, nearby)."""
         return self.all()

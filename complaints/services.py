@@ -8,7 +8,7 @@ schedules notifications after commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from complaints.models import (
     ComplaintEvent,
     Escalation,
     Feedback,
+    IdempotencyRecord,
     Source,
     Status,
     Support,
@@ -588,3 +589,56 @@ def attachment_add(*, complaint: Complaint, uploaded_by: User, upload: UploadedF
             attachment.file.storage.delete(stored_name)
         raise
     return attachment
+
+
+def complaint_create_with_attachments(*, uploads: list[UploadedFile], **fields: Any) -> Complaint:
+    """File a complaint and its attachments together: all of it, or nothing (rows and stored files).
+
+    `fields` are complaint_create's arguments; `uploaded_by` of each attachment is `created_by`.
+    """
+    stored: list = []
+    try:
+        with transaction.atomic():
+            complaint = complaint_create(**fields)
+            for upload in uploads:
+                attachment = attachment_add(complaint=complaint, uploaded_by=fields["created_by"], upload=upload)
+                stored.append(attachment.file)
+    except BaseException:
+        # The rows roll back with the transaction; files already written must go too.
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return complaint
+
+
+def complaint_create_idempotent(
+    *,
+    owner: User,
+    key: str,
+    fingerprint: str,
+    create: Callable[[], Complaint],
+    render: Callable[[Complaint], dict],
+) -> tuple[dict, int, bool]:
+    """Run `create` once per (owner, Idempotency-Key); returns (body, status, replayed).
+
+    The key's row is claimed first, in the creating transaction: a concurrent retry waits on it and
+    then replays the stored first response. The same key with a different request (`fingerprint`)
+    is a Conflict.
+    """
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(owner=owner, key=key, request_fingerprint=fingerprint)
+            complaint = create()
+            body = render(complaint)
+            record.complaint = complaint
+            record.response_status = 201
+            record.response_body = body
+            record.save(update_fields=["complaint", "response_status", "response_body"])
+            return body, 201, False
+    except IntegrityError:
+        record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if record is None:
+            raise
+    if record.request_fingerprint != fingerprint:
+        raise Conflict("This Idempotency-Key was already used with a different request.")
+    return record.response_body, record.response_status, True

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -146,31 +145,19 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 
 def _file_complaint(request: HttpRequest, data: dict) -> Complaint:
-    """Create the complaint and its attachments together: all of it, or nothing (rows and files)."""
-    stored: list = []
-    try:
-        with transaction.atomic():
-            complaint = services.complaint_create(
-                citizen=request.user,
-                created_by=request.user,
-                title=data["title"],
-                description=data["description"],
-                category=data["category"],
-                subcategory=data.get("subcategory"),
-                address=data.get("address", ""),
-                ward=data.get("ward", ""),
-                latitude=data.get("latitude"),
-                longitude=data.get("longitude"),
-            )
-            for upload in data.get("files") or []:
-                attachment = services.attachment_add(complaint=complaint, uploaded_by=request.user, upload=upload)
-                stored.append(attachment.file)
-    except BaseException:
-        # The rows roll back with the transaction; files already written must go too.
-        for field_file in stored:
-            field_file.storage.delete(field_file.name)
-        raise
-    return complaint
+    return services.complaint_create_with_attachments(
+        uploads=list(data.get("files") or []),
+        citizen=request.user,
+        created_by=request.user,
+        title=data["title"],
+        description=data["description"],
+        category=data["category"],
+        subcategory=data.get("subcategory"),
+        address=data.get("address", ""),
+        ward=data.get("ward", ""),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+    )
 
 
 # --- one complaint -------------------------------------------------------------------------------

@@ -98,9 +98,7 @@ class EscalationRequestViewSet(
     )
     def create(self, request):
         data = self._input(EscalationRequestCreateSerializer)
-        value = data["complaint"].strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"reference": value.upper()}
-        complaint = Complaint.objects.visible_to(request.user).filter(**lookup).first()
+        complaint = Complaint.objects.visible_to(request.user).by_id_or_reference(data["complaint"]).first()
         if complaint is None:
             raise DjangoValidationError({"complaint": "No complaint you can see has that id or reference."})
         created = escalation.escalation_request_create(

@@ -7,7 +7,6 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import FileSystemStorage
-from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,10 +28,9 @@ from accounts.services import citizen_get_or_create
 from complaints import services
 from complaints.api import serializers as s
 from complaints.filtersets import ComplaintFilterSet, PointField
-from complaints.models import Complaint, Feedback, IdempotencyRecord
+from complaints.models import Complaint, Feedback
 from complaints.selectors import nearby_open_complaints, timeline_for, with_priority_rank
 from departments.models import Category
-from grievance.errors import Conflict
 
 # Roles that may file a complaint through this endpoint (staff on a citizen's behalf).
 FILING_ROLES = frozenset({Role.CITIZEN, Role.DISPATCHER, Role.OFFICER, Role.MANAGER, Role.ADMIN})
@@ -75,9 +73,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_object(self) -> Complaint:
         """By id or by reference, through the visibility gate: anything not visible is a 404."""
-        value = self.kwargs[self.lookup_field]
-        lookup = {"pk": int(value)} if value.isdigit() else {"reference": value.upper()}
-        complaint = get_object_or_404(self.get_queryset(), **lookup)
+        complaint = get_object_or_404(self.get_queryset().by_id_or_reference(self.kwargs[self.lookup_field]))
         self.check_object_permissions(self.request, complaint)
         return complaint
 
@@ -171,9 +167,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def duplicate(self, request, pk=None):
         complaint = self.get_object()
         data = self._input(s.DuplicateSerializer)
-        value = data["duplicate_of"].strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"reference": value.upper()}
-        original = Complaint.objects.visible_to(request.user).filter(**lookup).first()
+        original = Complaint.objects.visible_to(request.user).by_id_or_reference(data["duplicate_of"]).first()
         if original is None:
             raise DjangoValidationError({"duplicate_of": "No complaint you can see has that reference."})
         return self._detail(
@@ -194,9 +188,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def support(self, request, pk=None):
         # Citizens support complaints of others, which they cannot see in full: look up in the public view.
-        value = self.kwargs["pk"]
-        lookup = {"pk": int(value)} if value.isdigit() else {"reference": value.upper()}
-        complaint = get_object_or_404(Complaint.objects.public(), **lookup)
+        complaint = get_object_or_404(Complaint.objects.public().by_id_or_reference(self.kwargs["pk"]))
         complaint = services.complaint_support(complaint=complaint, user=request.user)
         return Response(s.PublicComplaintSerializer(complaint).data)
 
@@ -318,24 +310,14 @@ class AiIntakeView(APIView):
             return Response(self._body(request, complaint), status=status.HTTP_201_CREATED)
 
         fingerprint = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
-        try:
-            with transaction.atomic():
-                # The unique (owner, key) row is claimed first: a concurrent retry waits on it, then replays.
-                record = IdempotencyRecord.objects.create(owner=request.user, key=key, request_fingerprint=fingerprint)
-                complaint = self._file(request, serializer.validated_data)
-                body = self._body(request, complaint)
-                record.complaint = complaint
-                record.response_status = status.HTTP_201_CREATED
-                record.response_body = body
-                record.save()
-                return Response(body, status=status.HTTP_201_CREATED)
-        except IntegrityError:
-            record = IdempotencyRecord.objects.filter(owner=request.user, key=key).first()
-            if record is None:
-                raise
-        if record.request_fingerprint != fingerprint:
-            raise Conflict("This Idempotency-Key was already used with a different request.")
-        return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
+        body, status_code, replayed = services.complaint_create_idempotent(
+            owner=request.user,
+            key=key,
+            fingerprint=fingerprint,
+            create=lambda: self._file(request, serializer.validated_data),
+            render=lambda complaint: self._body(request, complaint),
+        )
+        return Response(body, status=status_code, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
     def _file(self, request, data: dict) -> Complaint:
         citizen, _ = citizen_get_or_create(phone=data["citizen_phone"], full_name=data["citizen_name"])
