@@ -15,6 +15,24 @@ from accounts.models import Role
 ALL_SEEING_ROLES = frozenset({Role.DISPATCHER, Role.EXECUTIVE, Role.ADMIN})
 
 
+def department_scope(user) -> list[int] | None:
+    """The department ids whose complaints `user` sees: None means every department (dispatchers,
+    executives, admins); [] means none through departments (citizens, services, anonymous, inactive).
+
+    The department half of the one visibility rule, for queries over tables keyed by department
+    (analytics summaries, notices). `ComplaintQuerySet.visible_to` is built on it.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.role in ALL_SEEING_ROLES:
+        return None
+    if user.role in (Role.OFFICER, Role.MANAGER):
+        from departments.selectors import subtree_ids_for_user
+
+        return subtree_ids_for_user(user)
+    return []
+
+
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user) -> ComplaintQuerySet:
         """Complaints `user` may see in full.
@@ -33,9 +51,7 @@ class ComplaintQuerySet(models.QuerySet):
         if user.role == Role.CITIZEN:
             return self.filter(citizen=user)
         if user.role in (Role.OFFICER, Role.MANAGER):
-            from departments.selectors import subtree_ids_for_user
-
-            department_ids = subtree_ids_for_user(user)
+            department_ids = department_scope(user)
             return self.filter(department_id__in=department_ids) if department_ids else self.none()
         if user.role == Role.SERVICE:
             return self.filter(created_by=user)
