@@ -5,11 +5,11 @@ from decimal import Decimal, InvalidOperation
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from complaints.models import OPEN_STATUSES, Complaint, Status
+from complaints.models import Complaint, Status
+from complaints.querysets import overdue_q
 from complaints.selectors import Point, within_radius
 from departments.models import Category, Department, Priority
 from departments.selectors import department_subtree_ids
@@ -83,8 +83,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(category=category) | Q(subcategory=category))
 
     def filter_overdue(self, queryset, name, value):
-        now = timezone.now()
-        overdue = Q(status__in=OPEN_STATUSES, sla_due_at__lt=now)
+        overdue = overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_search(self, queryset, name, value):

@@ -124,20 +124,8 @@ class ComplaintForm(forms.Form):
             raise ValidationError(errors)
         return uploads
 
-    def clean(self):
-        data = super().clean()
-        category, subcategory = data.get("category"), data.get("subcategory")
-        if subcategory is not None and category is not None and subcategory.parent_id != category.pk:
-            self.add_error(
-                "subcategory",
-                _("“%(sub)s” is not part of “%(cat)s”: choose one of its subcategories, or none.")
-                % {"sub": subcategory.name, "cat": category.name},
-            )
-        has_lat, has_lng = data.get("latitude") is not None, data.get("longitude") is not None
-        if has_lat != has_lng and "latitude" not in self.errors and "longitude" not in self.errors:
-            missing = "longitude" if has_lat else "latitude"
-            self.add_error(missing, _("Give both latitude and longitude, or neither."))
-        return data
+    # The category/subcategory pair and "both coordinates or neither" are complaint_create's rules
+    # (services.core); the page shows its ValidationError next to the field it names.
 
 
 class CommentForm(forms.Form):

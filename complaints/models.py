@@ -138,17 +138,43 @@ class Complaint(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(self.is_open and self.sla_due_at and self.sla_due_at < timezone.now())
+        """The row-level spelling of `ComplaintQuerySet.overdue` (complaints/querysets.py): open and
+        past its due time."""
+        from complaints.querysets import is_overdue
+
+        return is_overdue(self)
 
 
 class ComplaintEvent(models.Model):
-    """One line of a complaint's timeline. Written by services only, never edited."""
+    """One line of a complaint's timeline. Written by services only, never edited.
+
+    It is also the outbox: `dispatched_at` is set once every consumer (notifications, analytics, ...)
+    has taken the event; `dispatch_claimed_at` is a dispatcher's lease on it (complaints.outbox).
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Filed")
+        TRIAGE = "triage", _("Triaged")
+        ASSIGN = "assign", _("Assigned")
+        START = "start", _("Work started")
+        RESOLVE = "resolve", _("Resolved")
+        CLOSE = "close", _("Closed")
+        REOPEN = "reopen", _("Reopened")
+        REJECT = "reject", _("Rejected")
+        DUPLICATE = "duplicate", _("Marked as duplicate")
+        ESCALATE = "escalate", _("Escalated")
+        COMMENTED = "commented", _("Comment")
+        INTERNAL_NOTE = "internal_note", _("Internal note")
+        SUPPORTED = "supported", _("Supported")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        ESCALATION_REQUESTED = "escalation_requested", _("Escalation requested")
+        ESCALATION_REQUEST_REJECTED = "escalation_request_rejected", _("Escalation request declined")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=Action.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
@@ -156,10 +182,18 @@ class ComplaintEvent(models.Model):
     # Internal events (internal notes) are for staff only; citizens and the public never see them.
     is_internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatch_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
+            # The outbox sweep reads only events no dispatcher has finished: a small partial index.
+            models.Index(
+                fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="event_undispatched"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action} {self.from_status}->{self.to_status}"
@@ -264,13 +298,11 @@ class Escalation(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a request carrying an Idempotency-Key, replayed on retries."""
+    """The complaint filed by the first request carrying an Idempotency-Key; retries get it back."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=128)
     request_fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
     complaint = models.ForeignKey(Complaint, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

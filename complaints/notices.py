@@ -20,38 +20,24 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, Role, User
 from accounts.notifications import notify
+from complaints import policies, selectors
 from complaints.models import Complaint, Notice
 from complaints.selectors import Point, within_radius
 from departments.models import Category, Department
-from departments.selectors import department_subtree_ids, subtree_ids_for_user
-from grievance.errors import ActionForbidden, Conflict
+from departments.selectors import department_subtree_ids
+from grievance.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
 NOTICE_BATCH_SIZE = 500
-# Roles that may write and publish notices (managers for their subtree, admins everywhere).
-NOTICE_AUTHOR_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+# Who may see and who may publish notices: one gate (selectors) and one policy, re-exported here
+# for the callers that import them from this module.
+NOTICE_AUTHOR_ROLES = policies.NOTICE_AUTHOR_ROLES
+notices_visible_to = selectors.notices_visible_to
 
 
-# --- who may ------------------------------------------------------------------------------
-def notices_visible_to(user: User) -> QuerySet[Notice]:
-    """Notices a staff member may see: their departments' (subtree); all for dispatchers,
-    executives and admins; none for anyone else."""
-    queryset = Notice.objects.select_related("department", "author").prefetch_related("categories")
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.role in (Role.ADMIN, Role.EXECUTIVE, Role.DISPATCHER):
-        return queryset
-    if user.role in (Role.MANAGER, Role.OFFICER):
-        return queryset.filter(department_id__in=subtree_ids_for_user(user))
-    return queryset.none()
-
-
-def _ensure_may_manage(*, actor: User, department: Department | None) -> None:
-    if actor.role not in NOTICE_AUTHOR_ROLES:
-        raise ActionForbidden("Only department managers and administrators publish notices.")
-    if actor.role == Role.MANAGER and (department is None or department.pk not in subtree_ids_for_user(actor)):
-        raise ActionForbidden("You can only publish notices for your department and the departments below it.")
+def ensure_may_manage(*, actor: User, department: Department | None) -> None:
+    policies.enforce(policies.may_publish_notice(actor, department))
 
 
 def _validate_audience(notice: Notice) -> None:
@@ -86,7 +72,7 @@ def notice_create(
     lookback_days: int = 30,
 ) -> Notice:
     """A draft notice of `department`, written by its manager (or an admin)."""
-    _ensure_may_manage(actor=actor, department=department)
+    ensure_may_manage(actor=actor, department=department)
     notice = Notice(
         department=department,
         author=actor,
@@ -115,7 +101,7 @@ def notice_publish(*, notice: Notice, actor: User) -> Notice:
     only once: a notice that is sending or sent is a conflict.
     """
     locked = Notice.objects.select_for_update().select_related("department").get(pk=notice.pk)
-    _ensure_may_manage(actor=actor, department=locked.department)
+    ensure_may_manage(actor=actor, department=locked.department)
     if locked.state != Notice.State.DRAFT:
         raise Conflict(f"This notice is already {locked.get_state_display().lower()}; it can be published once.")
     _validate_audience(locked)

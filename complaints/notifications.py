@@ -304,3 +304,10 @@ def notify_event(*, event_id: int) -> list:
                 complaint_reference=event.complaint.reference,
             )
     return created
+
+
+def notify_events(event_ids: list[int]) -> None:
+    """Outbox consumer: the notifications of each committed event (interim per-event form; the
+    notifications rework makes it one batch and idempotent)."""
+    for event_id in event_ids:
+        event_recorded(event_id=event_id)

@@ -17,7 +17,15 @@ Apps register consumers in their AppConfig.ready():
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[list[int]], None]
 
@@ -48,3 +56,103 @@ def run_consumers(event_ids: Sequence[int]) -> dict[str, Exception]:
         except Exception as error:  # each consumer fails alone; the batch is retried for all
             failures[name] = error
     return failures
+
+
+# --- dispatch ----------------------------------------------------------------------------------
+# A dispatcher's claim on an event lasts this long; after it, a crashed dispatcher's events are
+# claimed again by the sweep.
+CLAIM_LEASE = dt.timedelta(minutes=5)
+# The sweep leaves fresh events to the after-commit dispatch and takes what is older than this.
+SWEEP_GRACE = dt.timedelta(minutes=1)
+
+
+def dispatch_on_commit(event_ids: Sequence[int]) -> None:
+    """After the current transaction commits, hand `event_ids` to the consumers (one Celery message).
+
+    Writers of many events (the sweep) pass them together. If the transaction rolls back nothing is
+    sent; if the broker is unreachable the change still stands: the events stay undispatched and the
+    outbox sweep takes them a minute later.
+    """
+    ids = list(event_ids)
+    transaction.on_commit(lambda: _publish(ids))
+
+
+def _publish(event_ids: list[int]) -> None:
+    if not event_ids:
+        return
+    from complaints.tasks import dispatch_events
+
+    try:
+        dispatch_events.delay(event_ids)
+    except Exception:
+        # Broker down: the change is committed and the events wait for the sweep.
+        logger.warning("outbox: could not queue events %s; the outbox sweep will dispatch them", event_ids[:10])
+
+
+def _claim(event_ids: Sequence[int], now: dt.datetime) -> list[int]:
+    """Claim the undispatched events among `event_ids` with a conditional UPDATE (one winner each)."""
+    from complaints.models import ComplaintEvent
+
+    free = Q(dispatch_claimed_at__isnull=True) | Q(dispatch_claimed_at__lt=now - CLAIM_LEASE)
+    with transaction.atomic():
+        claimable = list(
+            ComplaintEvent.objects.filter(free, pk__in=list(event_ids), dispatched_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        if claimable:
+            ComplaintEvent.objects.filter(pk__in=claimable).update(dispatch_claimed_at=now)
+    return claimable
+
+
+def dispatch(event_ids: Sequence[int], *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every consumer on the undispatched events among `event_ids`, then mark them dispatched.
+
+    Events already dispatched, or claimed by another dispatcher within its lease, are skipped. If a
+    consumer fails, the claim is released so the sweep retries the batch (all consumers again:
+    they are idempotent) after its grace period.
+    """
+    from complaints.models import ComplaintEvent
+
+    now = now or timezone.now()
+    claimed = _claim(event_ids, now)
+    if not claimed:
+        return {"dispatched": 0, "failed": 0}
+    failures = run_consumers(claimed)
+    if failures:
+        for name, error in failures.items():
+            logger.error("outbox: consumer %s failed on events %s: %r", name, claimed[:10], error)
+        ComplaintEvent.objects.filter(pk__in=claimed, dispatched_at__isnull=True).update(dispatch_claimed_at=None)
+        return {"dispatched": 0, "failed": len(claimed)}
+    ComplaintEvent.objects.filter(pk__in=claimed).update(dispatched_at=timezone.now())
+    return {"dispatched": len(claimed), "failed": 0}
+
+
+def undispatched(*, now: dt.datetime | None = None):
+    """Events no dispatcher has finished, older than the grace period, oldest first."""
+    from complaints.models import ComplaintEvent
+
+    now = now or timezone.now()
+    return ComplaintEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=now - SWEEP_GRACE).order_by(
+        "created_at", "id"
+    )
+
+
+def dispatch_missed(*, limit: int = 5000, batch_size: int = 500, now: dt.datetime | None = None) -> dict[str, int]:
+    """The outbox sweep: dispatch events left behind (broker down, worker killed, process died
+    between commit and dispatch), in batches, at most `limit` per run."""
+    totals = {"dispatched": 0, "failed": 0}
+    last_id = 0
+    seen = 0
+    while seen < limit:
+        ids = list(
+            undispatched(now=now).filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        last_id = ids[-1]
+        seen += len(ids)
+        result = dispatch(ids, now=now)
+        totals["dispatched"] += result["dispatched"]
+        totals["failed"] += result["failed"]
+    return totals

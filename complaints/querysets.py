@@ -6,13 +6,42 @@ analytics. Nothing else filters complaints by ownership or department.
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role
 
 # Roles that see every complaint.
 ALL_SEEING_ROLES = frozenset({Role.DISPATCHER, Role.EXECUTIVE, Role.ADMIN})
+
+# A database id as typed in a URL or a form: ASCII digits only ("²" and "٣" are digits to
+# str.isdigit() but not to int()), and small enough for a bigint.
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(value) -> int | None:
+    """`value` as a positive database id, or None when it is not one."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if _ID.fullmatch(text) else None
+
+
+# --- overdue: the one definition --------------------------------------------------------------
+def overdue_q(now=None) -> Q:
+    """Open and past its due time. The filterset, the admin, the dashboards and the sweep use this."""
+    from complaints.models import OPEN_STATUSES
+
+    return Q(status__in=OPEN_STATUSES, sla_due_at__lt=now or timezone.now())
+
+
+def is_overdue(complaint, now=None) -> bool:
+    """`overdue_q` for one loaded row."""
+    from complaints.models import OPEN_STATUSES
+
+    due = complaint.sla_due_at
+    return bool(complaint.status in OPEN_STATUSES and due is not None and due < (now or timezone.now()))
 
 
 def department_scope(user) -> list[int] | None:
@@ -60,11 +89,17 @@ class ComplaintQuerySet(models.QuerySet):
     def by_id_or_reference(self, value: str) -> ComplaintQuerySet:
         """Filter by numeric id or by reference (GRV-2026-000123, any case): both identify a complaint."""
         value = (value or "").strip()
-        return self.filter(pk=int(value)) if value.isdigit() else self.filter(reference=value.upper())
+        pk = parse_id(value)
+        return self.filter(pk=pk) if pk is not None else self.filter(reference=value.upper())
 
     def public(self) -> ComplaintQuerySet:
-        """What anyone may know of a complaint without seeing who filed it (track, nearby)."""
-        return self.all()
+        """Every complaint, loading only the allow-listed public fields (`selectors.PUBLIC_FIELDS`):
+        what anyone may know without seeing who filed it (track, nearby, Open311). Serializers and
+        pages of the public view show those fields and nothing else."""
+        from complaints.selectors import PUBLIC_FIELDS
+
+        # The citizen's id is loaded for "is this mine?" checks (support, owner links); never shown.
+        return self.only(*PUBLIC_FIELDS, "citizen")
 
     def open(self) -> ComplaintQuerySet:
         from complaints.models import OPEN_STATUSES
@@ -72,7 +107,7 @@ class ComplaintQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, now=None) -> ComplaintQuerySet:
-        return self.open().filter(sla_due_at__lt=now or timezone.now())
+        return self.filter(overdue_q(now))
 
     def with_list_relations(self) -> ComplaintQuerySet:
         """Everything a list row shows, joined in one query (no N+1)."""

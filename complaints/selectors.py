@@ -1,15 +1,73 @@
-"""Reads over complaints that are more than a filter: distance, nearby, timelines."""
+"""Reads over complaints that are more than a filter: one rule each.
+
+- the public view: `PUBLIC_FIELDS`, `PUBLIC_EVENT_ACTIONS`, `PUBLIC_NOTE_ACTIONS`, `public_timeline`
+  (the API's track endpoint, the track page, Open311 all use these allow-lists);
+- what a signed-in person sees of a complaint they may see: `timeline_for`, `comments_for`,
+  `actor_visible_to`;
+- the gates of the models that hang off complaints: `escalation_requests_visible_to`,
+  `notices_visible_to`, built on the same role logic as `Complaint.objects.visible_to`
+  (`complaints.querysets.department_scope`);
+- distance: `within_radius`, `nearby_open_complaints`; ordering by urgency: `with_priority_rank`.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from django.db.models import Case, F, FloatField, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 
-from complaints.models import Complaint, ComplaintEvent
+from accounts.models import Role
+from complaints.models import Comment, Complaint, ComplaintEvent, EscalationRequest, Notice
+from complaints.querysets import department_scope
 from departments.models import Priority
+
+Action = ComplaintEvent.Action
+
+# --- the public view (allow-lists: a new field or event kind is private until added here) --------
+PUBLIC_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "status",
+    "category",
+    "subcategory",
+    "department",
+    "ward",
+    "latitude",
+    "longitude",
+    "supporters_count",
+    "sla_due_at",
+    "escalation_level",
+    "resolution_note",
+    "closure_reason",
+    "duplicate_of",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "closed_at",
+)
+# Status steps only: conversation, support and attachments are not the public's business.
+PUBLIC_EVENT_ACTIONS = frozenset(
+    {
+        Action.CREATED,
+        Action.TRIAGE,
+        Action.ASSIGN,
+        Action.START,
+        Action.RESOLVE,
+        Action.CLOSE,
+        Action.REOPEN,
+        Action.REJECT,
+        Action.DUPLICATE,
+        Action.ESCALATE,
+    }
+)
+# Official statements to the public. Other notes (an escalation's reason, which may quote the
+# citizen's request, a reopen reason, a closing comment) can carry personal details.
+PUBLIC_NOTE_ACTIONS = frozenset({Action.RESOLVE, Action.REJECT, Action.DUPLICATE})
+# What a public timeline line shows.
+PUBLIC_EVENT_FIELDS = ("action", "from_status", "to_status", "note", "created_at")
 
 METERS_PER_DEGREE = 111_320.0
 
@@ -70,11 +128,79 @@ def nearby_open_complaints(*, center: Point, radius_m: float, category=None, lim
     return rows
 
 
-def public_timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
-    return complaint.events.filter(is_internal=False).order_by("created_at", "id")
+def public_note(event: ComplaintEvent) -> str:
+    return event.note if event.action in PUBLIC_NOTE_ACTIONS else ""
 
 
-def timeline_for(complaint: Complaint, user) -> QuerySet[ComplaintEvent]:
-    """The timeline as `user` may see it: staff see internal notes, citizens do not."""
+def public_events(events) -> list[ComplaintEvent]:
+    """The public lines of already-loaded events (e.g. prefetched), notes blanked where not official.
+    Returns unsaved copies holding only the public fields, so nothing else can leak from them."""
+    lines = []
+    for event in events:
+        if event.is_internal or event.action not in PUBLIC_EVENT_ACTIONS:
+            continue
+        line = ComplaintEvent(**{name: getattr(event, name) for name in PUBLIC_EVENT_FIELDS if name != "note"})
+        line.note = public_note(event)
+        lines.append(line)
+    return lines
+
+
+def public_timeline(complaint: Complaint) -> list[ComplaintEvent]:
+    """The public, PII-free timeline: status steps in order, official notes only, nobody named."""
+    events = (
+        ComplaintEvent.objects.filter(complaint_id=complaint.pk, is_internal=False, action__in=PUBLIC_EVENT_ACTIONS)
+        .only("action", "from_status", "to_status", "note", "created_at", "is_internal")
+        .order_by("created_at", "id")
+    )
+    return public_events(events)
+
+
+def actor_visible_to(event: ComplaintEvent, user) -> bool:
+    """Whether `user` may see who did `event`: staff see everyone; a citizen sees staff and
+    themself, never another citizen (a supporter stays anonymous to the complaint's owner)."""
+    if user.is_staff or event.actor_id is None or event.actor_id == user.pk:
+        return True
+    return event.actor.role != Role.CITIZEN and event.actor.role != Role.SERVICE
+
+
+def timeline_for(complaint: Complaint, user) -> list[ComplaintEvent]:
+    """The timeline as `user` (who may see the complaint) sees it: staff see internal notes and
+    every actor; citizens see neither internal notes nor other citizens' names."""
     events = complaint.events.select_related("actor").order_by("created_at", "id")
-    return events if user.is_staff else events.filter(is_internal=False)
+    if not user.is_staff:
+        events = events.filter(is_internal=False)
+    rows = list(events)
+    for event in rows:
+        if not actor_visible_to(event, user):
+            event.actor = None
+    return rows
+
+
+def comments_for(complaint: Complaint, user) -> QuerySet[Comment]:
+    """The conversation as `user` (who may see the complaint) reads it: internal notes for staff only."""
+    comments = complaint.comments.select_related("author").order_by("created_at", "id")
+    return comments if user.is_staff else comments.filter(is_internal=False)
+
+
+# --- gates of the models that hang off complaints -------------------------------------------------
+def escalation_requests_visible_to(user) -> QuerySet[EscalationRequest]:
+    """Requests `user` may see: those on complaints they can see, plus (officers and managers) those
+    aimed at their department subtree; all for dispatchers, executives and admins."""
+    requests = EscalationRequest.objects.all()
+    scope = department_scope(user)
+    if scope is None:
+        return requests
+    visible = Q(complaint__in=Complaint.objects.visible_to(user).values("pk"))
+    if scope:
+        visible |= Q(target_department_id__in=scope)
+    return requests.filter(visible)
+
+
+def notices_visible_to(user) -> QuerySet[Notice]:
+    """Notices staff may see: their departments' (subtree); all for dispatchers, executives and
+    admins; none for citizens, services and anyone else."""
+    queryset = Notice.objects.select_related("department", "author").prefetch_related("categories")
+    scope = department_scope(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(department_id__in=scope) if scope else queryset.none()

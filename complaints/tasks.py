@@ -8,7 +8,8 @@ import uuid
 from celery import shared_task
 from django.core.cache import cache
 
-from complaints import escalation
+from complaints import outbox
+from complaints.services import sweeps
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,8 @@ def escalate_overdue(limit: int | None = None, close_resolved: bool = True) -> d
         logger.info("escalate_overdue: another sweep is running; skipping this tick")
         return {"skipped_run": True}
     try:
-        result = escalation.escalate_overdue(limit=limit)
-        closed = escalation.close_expired_resolved() if close_resolved else 0
+        result = sweeps.escalate_overdue(limit=limit)
+        closed = sweeps.close_expired_resolved() if close_resolved else 0
     finally:
         if cache.get(SWEEP_LOCK_KEY) == token:
             cache.delete(SWEEP_LOCK_KEY)
@@ -60,3 +61,20 @@ def send_notice(notice_id: int) -> dict:
 
     notice = notice_send(notice_id=notice_id)
     return {"notice": notice.pk, "sent": notice.sent_count, "failed": notice.failed_count}
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+@shared_task(name="complaints.tasks.dispatch_events", acks_late=True, ignore_result=True)
+def dispatch_events(event_ids: list[int]) -> dict:
+    """Hand committed timeline events to the outbox consumers. Safe to run twice (claims, idempotent
+    consumers); a failure leaves the events for `dispatch_missed_events`."""
+    return outbox.dispatch(event_ids)
+
+
+@shared_task(name="complaints.tasks.dispatch_missed_events", acks_late=True, ignore_result=True)
+def dispatch_missed_events(limit: int = 5000) -> dict:
+    """The outbox sweep (every minute from the beat schedule): events nobody dispatched."""
+    result = outbox.dispatch_missed(limit=limit)
+    if result["dispatched"] or result["failed"]:
+        logger.info("outbox sweep: %s", result)
+    return result

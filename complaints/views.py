@@ -24,9 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from complaints import services
-from complaints.api.serializers import PublicEventSerializer
-from complaints.escalation import escalation_request_create
+from complaints import policies, services
 from complaints.forms import (
     CloseForm,
     CommentForm,
@@ -37,8 +35,7 @@ from complaints.forms import (
     TrackForm,
 )
 from complaints.models import Complaint, ComplaintEvent, EscalationRequest, Status
-from complaints.selectors import public_timeline, timeline_for
-from complaints.workflow import allowed_actions
+from complaints.selectors import comments_for, public_timeline, timeline_for
 from grievance.errors import DomainError
 
 PAGE_SIZE = 20
@@ -62,10 +59,6 @@ EVENT_LABELS = {
     "escalation_requested": gettext_lazy("Escalation requested"),
     "escalation_request_rejected": gettext_lazy("Escalation request declined"),
 }
-
-# Events that do not belong on the public track page: conversation and participation.
-PRIVATE_TRACK_ACTIONS = frozenset({"commented", "supported", "attachment_added"})
-
 
 def _label_events(events) -> list[ComplaintEvent]:
     rows = list(events)
@@ -122,7 +115,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.CITIZEN:
+    # Pages file for the signed-in citizen; staff file for citizens from the back office or the API.
+    if request.user.role != Role.CITIZEN or not policies.may_file(request.user):
         return render(request, "complaints/staff_cannot_file.html", status=403)
     form = ComplaintForm(request.POST or None, request.FILES or None)
     status = 200
@@ -163,38 +157,29 @@ def _file_complaint(request: HttpRequest, data: dict) -> Complaint:
 # --- one complaint -------------------------------------------------------------------------------
 def _detail_context(request: HttpRequest, complaint: Complaint, **forms) -> dict:
     user = request.user
-    actions = allowed_actions(status=complaint.status, actor=user) if user.role != Role.EXECUTIVE else []
-    can_reopen = "reopen" in actions and (
-        complaint.resolved_at is None or timezone.now() <= complaint.resolved_at + services.reopen_window()
-    )
-    can_comment = user.role != Role.EXECUTIVE and not (
-        user.role == Role.CITIZEN and complaint.status in (Status.CLOSED, Status.REJECTED)
-    )
+    # Every offer on this page is a policy call: the same answers the API's allowed_actions gives.
+    actions = policies.allowed_actions(user, complaint)
     pending_escalation = complaint.escalation_requests.filter(state=EscalationRequest.State.PENDING).first()
-    # Offered to the owner of an open complaint that a department holds; the service has the last word
-    # (e.g. the top escalation level), and its refusal shows on the form.
-    can_request_escalation = (
-        complaint.citizen_id == user.pk
-        and complaint.department_id is not None
-        and complaint.status in (Status.TRIAGED, Status.IN_PROGRESS, Status.ESCALATED)
-        and pending_escalation is None
+    can_request_escalation = user.role == Role.CITIZEN and policies.may_request_escalation(
+        user, complaint, pending=pending_escalation is not None
     )
     return {
         "complaint": complaint,
+        "actions": actions,
         "timeline": _label_events(timeline_for(complaint, user)),
         # Citizen pages show the public conversation only; internal notes live in the back office.
-        "comments": complaint.comments.filter(is_internal=False).select_related("author").order_by("created_at", "id"),
+        "comments": comments_for(complaint, user).filter(is_internal=False),
         "attachments": complaint.attachments.all(),
         "feedback": getattr(complaint, "feedback", None) if complaint.status == Status.CLOSED else None,
         "is_owner": complaint.citizen_id == user.pk,
-        "comment_form": forms.get("comment_form") or (CommentForm() if can_comment else None),
+        "comment_form": forms.get("comment_form") or (CommentForm() if policies.may_comment(user, complaint) else None),
         "close_form": forms.get("close_form")
         or (CloseForm() if "close" in actions and user.role == Role.CITIZEN else None),
-        "reopen_form": forms.get("reopen_form") or (ReopenForm() if can_reopen else None),
+        "reopen_form": forms.get("reopen_form") or (ReopenForm() if "reopen" in actions else None),
         "escalation_form": forms.get("escalation_form")
         or (EscalationRequestForm() if can_request_escalation else None),
         "pending_escalation": pending_escalation,
-        "reopen_days": services.reopen_window().days,
+        "reopen_days": policies.reopen_window().days,
         "now": timezone.now(),
     }
 
@@ -272,7 +257,7 @@ def complaint_request_escalation(request: HttpRequest, reference: str) -> HttpRe
         reference,
         form_class=EscalationRequestForm,
         form_name="escalation_form",
-        perform=lambda c, data: escalation_request_create(
+        perform=lambda c, data: services.escalation_request_create(
             complaint=c, requested_by=request.user, reason=data["reason"]
         ),
         success=_("Your request for escalation was sent to the department's manager."),
@@ -288,15 +273,6 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/track.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-def _public_track_events(complaint: Complaint) -> list[ComplaintEvent]:
-    """The timeline as the API's track endpoint shows it: status steps, official notes only."""
-    events = _label_events(public_timeline(complaint).exclude(action__in=PRIVATE_TRACK_ACTIONS))
-    for event in events:
-        if event.action not in PublicEventSerializer.PUBLIC_NOTE_ACTIONS:
-            event.note = ""
-    return events
-
-
 @require_GET
 def track_detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_object_or_404(
@@ -306,10 +282,11 @@ def track_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     context = {
         "complaint": complaint,
-        "timeline": _public_track_events(complaint),
+        "timeline": _label_events(public_timeline(complaint)),
         "is_owner": user.is_authenticated and complaint.citizen_id == user.pk,
-        "can_support": complaint.is_open
-        and (not user.is_authenticated or (user.role == Role.CITIZEN and complaint.citizen_id != user.pk)),
+        # Anonymous visitors see the button and are asked to sign in.
+        "can_support": (not user.is_authenticated and complaint.is_open)
+        or (user.is_authenticated and bool(policies.may_support(user, complaint))),
         "already_supported": user.is_authenticated and complaint.supports.filter(user=user).exists(),
         "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
     }

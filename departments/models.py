@@ -6,6 +6,7 @@ State changes with rules (moving a department, replacing an escalation policy, d
 cycle, whatever path saves it), so the admin, the API and the seed all agree.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -169,6 +170,13 @@ class Department(models.Model):
             Department.objects.bulk_update(changed, ["path", "depth"])
 
     # --- escalation -------------------------------------------------------------------------
+    def escalation_target(self, loaded: "Mapping[int, Department] | None" = None) -> "Department":
+        """Where a complaint held here goes when it escalates: the parent department, or this one at
+        the top of the tree. `loaded` ({id: department}) avoids a query when many escalate at once."""
+        if loaded is not None:
+            return loaded.get(self.parent_id, self) if self.parent_id is not None else self
+        return self.parent or self
+
     def escalation_policy(self) -> tuple[EscalationRule, ...]:
         """This department's escalation levels, lowest first; the built-in default when it has none.
 

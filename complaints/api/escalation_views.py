@@ -1,7 +1,7 @@
 """REST endpoints for escalation requests: list, create, retrieve, approve, reject.
 
 Thin: requests are looked up through `escalation_requests_visible_to` (anything else is a 404), and
-the services in `complaints.escalation` decide who may ask and who may decide (403), and when (409).
+the services in `complaints.services.escalation` decide who may ask and who may decide (403), and when (409).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from complaints import escalation
+from complaints import services
 from complaints.api.serializers import MAX_TEXT, PersonSerializer
 from complaints.models import Complaint, EscalationRequest
+from complaints.selectors import escalation_requests_visible_to
 
 
 class EscalationRequestSerializer(serializers.ModelSerializer):
@@ -77,7 +78,7 @@ class EscalationRequestViewSet(
 
     def get_queryset(self):
         return (
-            escalation.escalation_requests_visible_to(self.request.user)
+            escalation_requests_visible_to(self.request.user)
             .select_related("complaint", "requested_by", "target_department", "decided_by")
             .order_by("-created_at", "-id")
         )
@@ -101,7 +102,7 @@ class EscalationRequestViewSet(
         complaint = Complaint.objects.visible_to(request.user).by_id_or_reference(data["complaint"]).first()
         if complaint is None:
             raise DjangoValidationError({"complaint": "No complaint you can see has that id or reference."})
-        created = escalation.escalation_request_create(
+        created = services.escalation_request_create(
             complaint=complaint, requested_by=request.user, reason=data["reason"]
         )
         return self._output(created, status.HTTP_201_CREATED)
@@ -115,7 +116,7 @@ class EscalationRequestViewSet(
     def approve(self, request, pk=None):
         escalation_request = self.get_object()
         note = self._input(EscalationApproveSerializer)["note"]
-        decided = escalation.escalation_request_approve(
+        decided = services.escalation_request_approve(
             escalation_request=escalation_request, actor=request.user, note=note
         )
         return self._output(decided)
@@ -129,7 +130,7 @@ class EscalationRequestViewSet(
     def reject(self, request, pk=None):
         escalation_request = self.get_object()
         note = self._input(EscalationRejectSerializer)["note"]
-        decided = escalation.escalation_request_reject(
+        decided = services.escalation_request_reject(
             escalation_request=escalation_request, actor=request.user, note=note
         )
         return self._output(decided)

@@ -49,7 +49,7 @@ class NoticeSerializer(serializers.ModelSerializer):
     def validate_department(self, department: Department) -> Department:
         user = self.context["request"].user
         try:
-            notices._ensure_may_manage(actor=user, department=department)
+            notices.ensure_may_manage(actor=user, department=department)
         except Exception as exc:
             raise serializers.ValidationError(str(getattr(exc, "message", exc))) from None
         return department

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import DEPARTMENT_ROLES, Role, User
+from accounts.models import DEPARTMENT_ROLES, User
 from accounts.phones import normalize_phone
+from complaints import policies
 from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Feedback, Source
-from complaints.workflow import allowed_actions
+from complaints.selectors import PUBLIC_EVENT_FIELDS, public_events, public_note
 from departments.models import Category, ClosureReason, Department, Priority
 
 MAX_TEXT = 5000
@@ -132,7 +133,7 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
         viewer = self._viewer()
         if viewer is None or not viewer.is_authenticated:
             return []
-        return allowed_actions(status=obj.status, actor=viewer)
+        return policies.allowed_actions(viewer, obj)
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
@@ -166,19 +167,18 @@ class ComplaintCreateSerializer(serializers.Serializer):
     citizen_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
-            raise serializers.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
+        # Both coordinates or neither: complaint_create checks it (one rule, services.core.validate_location).
         user = self.context["request"].user
-        if user.role == Role.CITIZEN:
+        if policies.files_for_others(user):
+            if not attrs.get("citizen_phone"):
+                raise serializers.ValidationError({"citizen_phone": "Give the phone of the citizen you file for."})
+            attrs.setdefault("source", Source.ADMIN)
+        else:
             attrs.pop("priority", None)
             attrs.pop("citizen_phone", None)
             if attrs.get("source") not in (None, Source.WEB, Source.MOBILE):
                 raise serializers.ValidationError({"source": "Citizens file from the web or the mobile app."})
             attrs.setdefault("source", Source.MOBILE)
-        else:
-            if not attrs.get("citizen_phone"):
-                raise serializers.ValidationError({"citizen_phone": "Give the phone of the citizen you file for."})
-            attrs.setdefault("source", Source.ADMIN)
         return attrs
 
 
@@ -288,14 +288,11 @@ class PublicEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ComplaintEvent
-        fields = ["action", "from_status", "to_status", "note", "created_at"]
+        fields = list(PUBLIC_EVENT_FIELDS)
         read_only_fields = fields
 
-    # Official statements are public; comments and other notes may carry personal details.
-    PUBLIC_NOTE_ACTIONS = frozenset({"resolve", "reject", "duplicate", "escalate"})
-
     def get_note(self, obj: ComplaintEvent) -> str:
-        return obj.note if obj.action in self.PUBLIC_NOTE_ACTIONS else ""
+        return public_note(obj)
 
 
 class PublicComplaintSerializer(serializers.ModelSerializer):
@@ -342,8 +339,7 @@ class TrackSerializer(PublicComplaintSerializer):
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, obj: Complaint) -> list[dict]:
-        events = [e for e in obj.events.all() if not e.is_internal and e.action not in ("commented", "supported")]
-        return PublicEventSerializer(events, many=True).data
+        return PublicEventSerializer(public_events(obj.events.all()), many=True).data
 
 
 class AiIntakeSerializer(serializers.Serializer):
@@ -384,7 +380,4 @@ class AiIntakeSerializer(serializers.Serializer):
             raise serializers.ValidationError("Metadata may be at most 20,000 characters of JSON.")
         return value
 
-    def validate(self, attrs):
-        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
-            raise serializers.ValidationError({"longitude": "Give both latitude and longitude, or neither."})
-        return attrs
+    # Both coordinates or neither: complaint_create checks it (services.core.validate_location).

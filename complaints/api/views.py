@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -22,18 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
-from accounts.models import Role
 from accounts.permissions import HasApiKeyScope
 from accounts.services import citizen_get_or_create
-from complaints import services
+from complaints import policies, services
 from complaints.api import serializers as s
 from complaints.filtersets import ComplaintFilterSet, PointField
 from complaints.models import Complaint, Feedback
-from complaints.selectors import nearby_open_complaints, timeline_for, with_priority_rank
+from complaints.selectors import comments_for, nearby_open_complaints, timeline_for, with_priority_rank
 from departments.models import Category
-
-# Roles that may file a complaint through this endpoint (staff on a citizen's behalf).
-FILING_ROLES = frozenset({Role.CITIZEN, Role.DISPATCHER, Role.OFFICER, Role.MANAGER, Role.ADMIN})
 
 REFERENCE_OR_ID = r"[0-9]+|[A-Za-z]{3}-[0-9]{4}-[0-9]{1,10}"
 
@@ -78,7 +73,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return complaint
 
     def _detail(self, complaint: Complaint, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=complaint.pk)
+        # Not through the gate: a manager who triages or escalates a complaint out of their subtree
+        # still gets the result of what they just did (they could see it a moment ago).
+        fresh = with_priority_rank(Complaint.objects.with_list_relations()).get(pk=complaint.pk)
         return Response(s.ComplaintDetailSerializer(fresh, context=self.get_serializer_context()).data, status_code)
 
     def _input(self, serializer_class) -> dict:
@@ -89,21 +86,16 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     # --- create ---
     @extend_schema(request=s.ComplaintCreateSerializer, responses={201: s.ComplaintDetailSerializer})
     def create(self, request):
-        if request.user.role not in FILING_ROLES:
-            raise PermissionDenied("Your role cannot file complaints here.")
+        policies.enforce(policies.may_file(request.user))
         data = self._input(s.ComplaintCreateSerializer)
-        if request.user.role == Role.CITIZEN:
-            citizen = request.user
+        phone, name = data.pop("citizen_phone", None), data.pop("citizen_name", "")
+        if policies.files_for_others(request.user):
+            citizen, _ = citizen_get_or_create(phone=phone, full_name=name)
         else:
-            citizen, _ = citizen_get_or_create(phone=data.pop("citizen_phone"), full_name=data.pop("citizen_name"))
-        data.pop("citizen_phone", None)
-        data.pop("citizen_name", None)
+            citizen = request.user
         complaint = services.complaint_create(citizen=citizen, created_by=request.user, **data)
-        # Not through the gate: staff filing for another department still get back what they filed.
-        created = Complaint.objects.with_list_relations().get(pk=complaint.pk)
-        return Response(
-            s.ComplaintDetailSerializer(created, context=self.get_serializer_context()).data, status.HTTP_201_CREATED
-        )
+        # Staff filing for another department still get back what they filed (_detail skips the gate).
+        return self._detail(complaint, status.HTTP_201_CREATED)
 
     # --- workflow actions ---
     @_action_schema(s.TriageSerializer, "Triage: department, category, priority, assignee")
@@ -202,10 +194,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             data = self._input(s.CommentSerializer)
             comment = services.comment_add(complaint=complaint, author=request.user, **data)
             return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-        comments = complaint.comments.select_related("author").order_by("created_at", "id")
-        if not request.user.is_staff:
-            comments = comments.filter(is_internal=False)
-        return Response(s.CommentSerializer(comments, many=True).data)
+        return Response(s.CommentSerializer(comments_for(complaint, request.user), many=True).data)
 
     @extend_schema(methods=["get"], responses={200: s.AttachmentSerializer(many=True)}, summary="Attachments")
     @extend_schema(
@@ -310,14 +299,17 @@ class AiIntakeView(APIView):
             return Response(self._body(request, complaint), status=status.HTTP_201_CREATED)
 
         fingerprint = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
-        body, status_code, replayed = services.complaint_create_idempotent(
+        complaint, replayed = services.complaint_create_idempotent(
             owner=request.user,
             key=key,
             fingerprint=fingerprint,
             create=lambda: self._file(request, serializer.validated_data),
-            render=lambda complaint: self._body(request, complaint),
         )
-        return Response(body, status=status_code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+        return Response(
+            self._body(request, complaint),
+            status=status.HTTP_201_CREATED,
+            headers={"Idempotent-Replayed": "true"} if replayed else None,
+        )
 
     def _file(self, request, data: dict) -> Complaint:
         citizen, _ = citizen_get_or_create(phone=data["citizen_phone"], full_name=data["citizen_name"])
@@ -343,6 +335,4 @@ class AiIntakeView(APIView):
 
     def _body(self, request, complaint: Complaint) -> dict:
         fresh = Complaint.objects.with_list_relations().get(pk=complaint.pk)
-        return json.loads(
-            json.dumps(s.ComplaintDetailSerializer(fresh, context={"request": request}).data, default=str)
-        )
+        return s.ComplaintDetailSerializer(fresh, context={"request": request}).data

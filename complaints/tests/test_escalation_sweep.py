@@ -15,6 +15,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import escalation, services
 from complaints.models import Complaint, ComplaintEvent, Escalation, Feedback, Status
+from complaints.services import sweeps
 from complaints.tests.factories import file_complaint, in_progress_complaint
 from departments.tests.factories import EscalationStepFactory
 
@@ -218,7 +219,7 @@ def test_one_failing_complaint_does_not_stop_the_others(working, monkeypatch, ca
             raise RuntimeError("a bad row")
         return real_escalate(complaint=complaint, **kwargs)
 
-    monkeypatch.setattr(services, "complaint_escalate", escalate)
+    monkeypatch.setattr(sweeps, "complaint_escalate", escalate)
 
     with pytest.raises(CommandError, match="1 complaint"):
         call_command("escalate_overdue")

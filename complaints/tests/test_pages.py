@@ -260,7 +260,9 @@ def test_a_storage_failure_midway_removes_the_complaint_and_the_files_already_st
             raise OSError("disk full")
         return real_add(**kwargs)
 
-    monkeypatch.setattr(services, "attachment_add", failing_second)
+    from complaints.services import intake
+
+    monkeypatch.setattr(intake, "attachment_add", failing_second)
     before = stored_files()
     data = {**new_complaint_data, "files": [png("a.png"), png("b.png")]}
     with pytest.raises(OSError):

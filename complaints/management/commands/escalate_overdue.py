@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints import escalation
+from complaints.services import sweeps
 
 
 def positive_int(value: str) -> int:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} {done}/{total} ({percent}%)")
 
         try:
-            result = escalation.escalate_overdue(limit=limit, batch_size=batch_size, dry_run=dry_run, progress=progress)
+            result = sweeps.escalate_overdue(limit=limit, batch_size=batch_size, dry_run=dry_run, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if dry_run:
@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 "their department's manager."
             )
         if not no_close:
-            closed = escalation.close_expired_resolved(dry_run=dry_run)
+            closed = sweeps.close_expired_resolved(dry_run=dry_run)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{'Would close' if dry_run else 'Closed'} {closed} resolved complaint(s) past the reopen window."
