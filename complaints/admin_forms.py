@@ -149,7 +149,7 @@ class NoticeAdminForm(forms.ModelForm):
         draft.ward = draft.ward or ""
         draft.lookback_days = draft.lookback_days or 0
         try:
-            notices._validate_audience(draft)
+            notices.validate_audience(draft)
         except forms.ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, errors)

@@ -40,7 +40,7 @@ def ensure_may_manage(*, actor: User, department: Department | None) -> None:
     policies.enforce(policies.may_publish_notice(actor, department))
 
 
-def _validate_audience(notice: Notice) -> None:
+def validate_audience(notice: Notice) -> None:
     errors: dict[str, str] = {}
     located = [notice.latitude, notice.longitude, notice.radius_m]
     if any(value is not None for value in located) and not all(value is not None for value in located):
@@ -86,7 +86,7 @@ def notice_create(
         lookback_days=lookback_days,
     )
     notice.full_clean()
-    _validate_audience(notice)
+    validate_audience(notice)
     notice.save()
     if categories:
         notice.categories.set(categories)
@@ -104,7 +104,7 @@ def notice_publish(*, notice: Notice, actor: User) -> Notice:
     ensure_may_manage(actor=actor, department=locked.department)
     if locked.state != Notice.State.DRAFT:
         raise Conflict(f"This notice is already {locked.get_state_display().lower()}; it can be published once.")
-    _validate_audience(locked)
+    validate_audience(locked)
     locked.state = Notice.State.SENDING
     locked.published_at = timezone.now()
     locked.recipients_count = notice_recipients(locked).count()
