@@ -2,12 +2,13 @@
 
 import pytest
 
-from accounts import sms
-from accounts.models import Notification, NotificationDelivery, Role
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import services
 from complaints.notifications import RULES
 from complaints.tests.factories import file_complaint, in_progress_complaint
+from notifications import sms
+from notifications.models import Notification, NotificationDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,8 @@ def test_filing_acknowledges_the_citizen_with_the_reference_and_tells_the_depart
     assert recipients("complaint_created") == {citizen.pk, manager_roads.pk}
     receipt = Notification.objects.get(recipient=citizen)
     assert complaint.reference in receipt.title and complaint.reference in receipt.body
-    assert receipt.complaint_id == complaint.pk and receipt.complaint_reference == complaint.reference
+    assert (receipt.subject_type, receipt.subject_id) == ("complaint", complaint.pk)
+    assert receipt.reference == complaint.reference
     # The receipt goes out by SMS too: the citizen has a phone.
     assert [m.to for m in sms.outbox].count(citizen.phone) == 1
 
@@ -359,10 +361,10 @@ def test_notifying_an_event_runs_a_fixed_number_of_queries(
 def test_a_failing_hook_never_breaks_the_complaint_change(on_commit, citizen, monkeypatch):
     from complaints import notifications
 
-    def explode(**kwargs):
+    def explode(event_ids):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(notifications, "notify_event", explode)
+    monkeypatch.setattr(notifications, "notify_events", explode)
     with on_commit():
         complaint = file_complaint(citizen)
     assert complaint.pk and Notification.objects.count() == 0
