@@ -1,10 +1,9 @@
 """The kinds of notification, registered by the apps that send them.
 
-The engine knows no kind of its own: an app above it (complaints, later messaging) registers each
+The engine knows no kind of its own: an app above it registers each
 kind it sends with a label and the template its text comes from, usually in AppConfig.ready():
 
-    register_kind("complaint_created", label=_("Complaint received"),
-                  template="complaints/notifications/complaint_created")
+    register_kind("order_shipped", label=_("Order shipped"), template="shop/notifications/order_shipped")
 
 `template` is a name prefix: the engine renders `<template>.<language>.txt` (first line: the title
 and email subject; the rest: the body), falling back to English.

@@ -2,7 +2,7 @@
 
 These tables know people (settings.AUTH_USER_MODEL) and nothing about what the apps above talk about:
 a notification is *about* a subject named generically (`subject_type`, `subject_id`, `reference`,
-e.g. "complaint", 42, "GRV-2026-000042"), and its `kind` is a string an app registered
+e.g. "order", 42, "ORD-42"), and its `kind` is a string an app registered
 (`notifications.kinds.register_kind`).
 """
 
@@ -17,7 +17,7 @@ class Notification(models.Model):
     """One message in a user's inbox, already rendered in the language they prefer.
 
     In-app is the record; SMS, email (and later chat) copies are `NotificationDelivery` rows.
-    `dedupe_key` (e.g. "complaint-event:123", "notice:7") makes a fan-out idempotent: at most one
+    `dedupe_key` (e.g. "order-event:123") makes a fan-out idempotent: at most one
     notification per key and recipient, whatever how often the same fact is handed over.
     """
 
@@ -26,11 +26,11 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField()
     subject_type = models.CharField(
-        max_length=32, blank=True, help_text=_("What the notification is about, e.g. complaint or notice.")
+        max_length=32, blank=True, help_text=_("What the notification is about, as named by the app that sent it.")
     )
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     reference = models.CharField(
-        max_length=40, blank=True, help_text=_("A human label of the subject, e.g. GRV-2026-000123.")
+        max_length=40, blank=True, help_text=_("A human label of the subject, e.g. its reference.")
     )
     dedupe_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -128,7 +128,7 @@ def channels_for(user) -> list[str]:
 # --- creating ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Subject:
-    """What a notification is about, named by the app that sends it: ("complaint", 42, "GRV-...")."""
+    """What a notification is about, named by the app that sends it: ("order", 42, "ORD-42")."""
 
     type: str
     id: int | None = None

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="notification",
             name="subject_type",
-            field=models.CharField(blank=True, default="", help_text="What the notification is about, e.g. complaint or notice.", max_length=32),
+            field=models.CharField(blank=True, default="", help_text="What the notification is about, as named by the app that sent it.", max_length=32),
             preserve_default=False,
         ),
         migrations.AddField(
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="notification",
             name="reference",
-            field=models.CharField(blank=True, default="", help_text="A human label of the subject, e.g. GRV-2026-000123.", max_length=40),
+            field=models.CharField(blank=True, default="", help_text="A human label of the subject, e.g. its reference.", max_length=40),
             preserve_default=False,
         ),
         migrations.AddField(
