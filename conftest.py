@@ -20,7 +20,7 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _clear_sms_outbox():
     # Like django.core.mail.outbox: every test starts with no text messages sent.
-    from accounts import sms
+    from notifications import sms
 
     sms.outbox.clear()
     yield

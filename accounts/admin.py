@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.forms import ApiKeyAdminForm, StaffUserChangeForm, StaffUserCreationForm
-from accounts.models import ApiKey, NotificationDelivery, User
-from accounts.notifications import deliveries_retry
+from accounts.models import ApiKey, User
 from grievance.errors import DomainError
 
 
@@ -120,46 +119,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             services.api_key_revoke(api_key=key, actor=request.user)
         self.message_user(request, _("%(count)d key(s) revoked.") % {"count": len(queryset)}, messages.SUCCESS)
-
-
-@admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(admin.ModelAdmin):
-    """Operators' view of SMS and email sending: what failed and why, and a retry for failures."""
-
-    list_display = ["id", "recipient", "kind", "channel", "status", "attempts", "short_error", "created_at", "sent_at"]
-    list_filter = ["status", "channel", "notification__kind"]
-    list_select_related = ["notification__recipient"]
-    search_fields = [
-        "notification__recipient__phone",
-        "notification__recipient__email",
-        "notification__complaint_reference",
-    ]
-    date_hierarchy = "created_at"
-    actions = ["retry_failed"]
-    readonly_fields = [field.name for field in NotificationDelivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("recipient"))
-    def recipient(self, obj):
-        return obj.notification.recipient
-
-    @admin.display(description=_("kind"))
-    def kind(self, obj):
-        return obj.notification.kind
-
-    @admin.display(description=_("last error"))
-    def short_error(self, obj):
-        return obj.last_error[:80]
-
-    @admin.action(description=_("Retry the selected failed deliveries"))
-    def retry_failed(self, request, queryset):
-        retried = deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(count)d failed deliveries queued again.") % {"count": retried})

@@ -116,6 +116,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_citizen(self) -> bool:
         return self.role == Role.CITIZEN
 
+    @property
+    def receives_notifications(self) -> bool:
+        """Read by the notification engine: service accounts are machines, nobody reads their inbox."""
+        return self.is_active and self.role != Role.SERVICE
+
     def clean(self) -> None:
         super().clean()
         if self.email == "":
@@ -229,120 +234,3 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
-
-
-# --- notifications -------------------------------------------------------------------------------
-class NotificationKind(models.TextChoices):
-    COMPLAINT_CREATED = "complaint_created", _("Complaint received")
-    COMPLAINT_TRIAGED = "complaint_triaged", _("Complaint triaged")
-    COMPLAINT_ASSIGNED = "complaint_assigned", _("Complaint assigned")
-    COMPLAINT_STARTED = "complaint_started", _("Work started")
-    COMPLAINT_RESOLVED = "complaint_resolved", _("Complaint resolved")
-    COMPLAINT_CLOSED = "complaint_closed", _("Complaint closed")
-    COMPLAINT_REOPENED = "complaint_reopened", _("Complaint reopened")
-    COMPLAINT_REJECTED = "complaint_rejected", _("Complaint rejected")
-    COMPLAINT_DUPLICATE = "complaint_duplicate", _("Complaint marked as duplicate")
-    COMPLAINT_ESCALATED = "complaint_escalated", _("Complaint escalated")
-    COMMENT_ADDED = "comment_added", _("New comment")
-    INTERNAL_NOTE_ADDED = "internal_note_added", _("New internal note")
-    ESCALATION_REQUESTED = "escalation_requested", _("Escalation requested")
-    ESCALATION_DECIDED = "escalation_decided", _("Escalation request decided")
-    NOTICE = "notice", _("Notice")
-
-
-class Notification(models.Model):
-    """One message in a user's inbox, already rendered in the language they prefer.
-
-    In-app is the record; SMS and email copies are `NotificationDelivery` rows. Complaints are named
-    by id and reference (accounts does not import complaints); `notice_id` makes a notice's fan-out
-    idempotent (at most one notification per notice and recipient).
-    """
-
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    complaint_id = models.PositiveBigIntegerField(null=True, blank=True)
-    complaint_reference = models.CharField(max_length=20, blank=True)
-    notice_id = models.PositiveBigIntegerField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # The inbox (newest first) and the unread filter / unread count.
-            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
-            models.Index(fields=["recipient", "-created_at"], name="notification_recent"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["notice_id", "recipient"],
-                condition=Q(notice_id__isnull=False),
-                name="notification_once_per_notice",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id}: {self.title}"
-
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None
-
-
-class NotificationPreference(models.Model):
-    """What a user wants besides the in-app inbox (which cannot be switched off). No row: defaults."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
-    sms_enabled = models.BooleanField(_("text messages"), default=True)
-    email_enabled = models.BooleanField(_("email"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("notification preference")
-        verbose_name_plural = _("notification preferences")
-
-    def __str__(self) -> str:
-        return f"preferences of {self.user_id}"
-
-
-class NotificationDelivery(models.Model):
-    """One notification sent through one channel. The sending task claims the row (pending ->
-    sending) with a conditional UPDATE, so a retried or duplicated task never sends twice."""
-
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("Email")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification delivery")
-        verbose_name_plural = _("notification deliveries")
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
-        ]
-        indexes = [
-            # The pending-deliveries sweep.
-            models.Index(fields=["status", "created_at"], name="delivery_status_created"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} for notification {self.notification_id}: {self.status}"

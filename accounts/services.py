@@ -135,7 +135,7 @@ def otp_request(*, phone: str, ip: str | None = None) -> OtpRequestResult:
         send = _may_log_in_by_phone(phone)
 
     if send:
-        from accounts.tasks import deliver_sms
+        from notifications.tasks import deliver_sms
 
         minutes = max(1, ttl // 60)
         body = f"{code} is your Grievance login code. It expires in {minutes} minutes. Never share it."
@@ -375,7 +375,7 @@ def user_send_password_reset(*, user: User, actor: User | None, base_url: str, c
     if channel not in {"email", "sms"}:
         raise ValidationError({"channel": ["Choose email or sms."]})
     url = base_url.rstrip("/") + password_reset_path(user)
-    from accounts.tasks import deliver_email, deliver_sms
+    from notifications.tasks import deliver_email, deliver_sms
 
     if channel == "email":
         body = (

@@ -6,16 +6,13 @@ The pages use the same OTP services as the API, so limits and rules are the same
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView
 
-from accounts import notifications, services
+from accounts import services
 from accounts.forms import OtpCodeForm, PhoneLoginForm, ResetSetPasswordForm
 
 SESSION_PHONE = "otp_login_phone"
@@ -115,32 +112,3 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
-
-
-class NotificationListView(LoginRequiredMixin, ListView):
-    """The signed-in person's notifications, newest first (the same inbox the API serves)."""
-
-    template_name = "accounts/notifications.html"
-    context_object_name = "notifications"
-    paginate_by = 20
-
-    def get_queryset(self):
-        return notifications.inbox(self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["unread_count"] = notifications.unread_count(self.request.user)
-        return context
-
-
-class NotificationsMarkAllReadView(LoginRequiredMixin, View):
-    """POST only (with the CSRF token): mark every notification read, back to the list."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        marked = notifications.notifications_mark_all_read(user=request.user)
-        if marked:
-            messages.success(request, ngettext("%(count)d notification marked as read.",
-                                               "%(count)d notifications marked as read.", marked) % {"count": marked})
-        return redirect("notifications:list")

@@ -3,8 +3,9 @@
 A notice is written as a draft (`notice_create`), published once (`notice_publish`: the manager
 of its department, or an admin), and fanned out by the `complaints.tasks.send_notice` task in
 batches of users (`notice_send`): each recipient gets an in-app notification (and SMS/email per
-their preferences) through `accounts.notifications.notify`. Re-running the fan-out skips whoever
-already has this notice, so a crashed or repeated task never notifies anyone twice.
+their preferences) through the engine's `notify` with the dedupe key "notice:<id>": re-running the
+fan-out skips whoever already has this notice, so a crashed or repeated task never notifies anyone
+twice.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, Role, User
-from accounts.notifications import notify
+from accounts.models import Role, User
 from complaints import policies, selectors
 from complaints.models import Complaint, Notice
+from complaints.notifications import NotificationKind
 from complaints.selectors import Point, within_radius
 from departments.models import Category, Department
 from departments.selectors import department_subtree_ids
 from grievance.errors import Conflict
+from notifications.services import Subject, notify
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,11 @@ NOTICE_BATCH_SIZE = 500
 # for the callers that import them from this module.
 NOTICE_AUTHOR_ROLES = policies.NOTICE_AUTHOR_ROLES
 notices_visible_to = selectors.notices_visible_to
+NOTICE_SUBJECT_TYPE = "notice"
+
+
+def notice_dedupe_key(notice_id: int) -> str:
+    return f"notice:{notice_id}"
 
 
 def ensure_may_manage(*, actor: User, department: Department | None) -> None:
@@ -179,29 +186,22 @@ def notice_send(*, notice_id: int, batch_size: int = NOTICE_BATCH_SIZE) -> Notic
         if not batch:
             break
         last_pk = batch[-1]
-        already = set(
-            Notification.objects.filter(notice_id=notice.pk, recipient_id__in=batch).values_list("recipient_id",
-                                                                                                   flat=True)
-        )
-        fresh = [pk for pk in batch if pk not in already]
-        if not fresh:
-            continue
         try:
             with transaction.atomic():
+                # The engine's dedupe key skips whoever already has this notice: a re-run only fills gaps.
                 created = notify(
-                    recipients=[User(pk=pk) for pk in fresh],
+                    recipients=[User(pk=pk) for pk in batch],
                     kind=NotificationKind.NOTICE,
                     context=context,
-                    notice_id=notice.pk,
+                    subject=Subject(type=NOTICE_SUBJECT_TYPE, id=notice.pk),
+                    dedupe_key=notice_dedupe_key(notice.pk),
                 )
-                Notice.objects.filter(pk=notice.pk).update(
-                    sent_count=F("sent_count") + len(created),
-                    failed_count=F("failed_count") + (len(fresh) - len(created)),
-                )
+                if created:
+                    Notice.objects.filter(pk=notice.pk).update(sent_count=F("sent_count") + len(created))
         except Exception:
             logger.exception("A batch of %s recipients of notice %s failed; a re-run retries them.",
-                             len(fresh), notice.pk)
-            Notice.objects.filter(pk=notice.pk).update(failed_count=F("failed_count") + len(fresh))
+                             len(batch), notice.pk)
+            Notice.objects.filter(pk=notice.pk).update(failed_count=F("failed_count") + len(batch))
     Notice.objects.filter(pk=notice.pk).update(state=Notice.State.SENT)
     notice.refresh_from_db()
     return notice

@@ -1,28 +1,73 @@
-"""Where complaint events meet notifications: who hears about what.
+"""Where complaint events meet the notification engine: who hears about what.
 
-Services call `event_recorded` after their transaction commits, once per timeline event. `RULES`
-is the whole policy in one table: timeline action -> notification kind and the recipient rules
-(each rule picks people from the event). The actor never hears about their own action, except for
-the citizen's receipt of a new complaint (the acknowledgement with the reference). Citizens and
-staff get differently worded texts (`audience` in the template context), each in their own
-language. A handful of queries per event, whatever the event: the event with its complaint, people
-and departments (one joined query), plus one or two for escalations, plus `notify`'s fixed few.
+The engine (the `notifications` app) knows people, channels and deliveries; this module supplies
+the complaint vocabulary: the kinds of notification complaints send (`NotificationKind`, registered
+with their templates in `templates/complaints/notifications/` by `register_kinds`, called from
+ComplaintsConfig.ready), and `RULES`, the whole policy in one table: timeline action -> kind and the
+recipient rules (each rule picks people from the event). The actor never hears about their own
+action, except for the citizen's receipt of a new complaint (the acknowledgement with the
+reference). Citizens and staff get differently worded texts (`audience` in the template context),
+each in their own language.
+
+`notify_events(event_ids)` is the outbox consumer: it reads a batch of committed events and what the
+rules need in a fixed number of queries, and hands every message to the engine in one call. Each
+notification carries the dedupe key "complaint-event:<id>", so an event handed over twice (or out of
+order) notifies once and queues its deliveries once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import NotificationKind, Role, User
-from accounts.notifications import notify
+from accounts.models import Role, User
 from complaints.models import ComplaintEvent, Escalation, EscalationRequest
+from notifications.kinds import register_kind
+from notifications.models import Notification
+from notifications.services import Message, Subject, notify_many
 
 logger = logging.getLogger(__name__)
+
+SUBJECT_TYPE = "complaint"
+TEMPLATE_DIR = "complaints/notifications"
+
+
+class NotificationKind(models.TextChoices):
+    """The notifications complaints (and their notices) send; texts in templates/complaints/notifications/."""
+
+    COMPLAINT_CREATED = "complaint_created", _("Complaint received")
+    COMPLAINT_TRIAGED = "complaint_triaged", _("Complaint triaged")
+    COMPLAINT_ASSIGNED = "complaint_assigned", _("Complaint assigned")
+    COMPLAINT_STARTED = "complaint_started", _("Work started")
+    COMPLAINT_RESOLVED = "complaint_resolved", _("Complaint resolved")
+    COMPLAINT_CLOSED = "complaint_closed", _("Complaint closed")
+    COMPLAINT_REOPENED = "complaint_reopened", _("Complaint reopened")
+    COMPLAINT_REJECTED = "complaint_rejected", _("Complaint rejected")
+    COMPLAINT_DUPLICATE = "complaint_duplicate", _("Complaint marked as duplicate")
+    COMPLAINT_ESCALATED = "complaint_escalated", _("Complaint escalated")
+    COMMENT_ADDED = "comment_added", _("New comment")
+    INTERNAL_NOTE_ADDED = "internal_note_added", _("New internal note")
+    ESCALATION_REQUESTED = "escalation_requested", _("Escalation requested")
+    ESCALATION_DECIDED = "escalation_decided", _("Escalation request decided")
+    NOTICE = "notice", _("Notice")
+
+
+def register_kinds() -> None:
+    """Tell the engine about every kind complaints send and where its text lives."""
+    for kind in NotificationKind:
+        register_kind(kind.value, label=kind.label, template=f"{TEMPLATE_DIR}/{kind.value}")
+
+
+def dedupe_key(event_id: int) -> str:
+    return f"complaint-event:{event_id}"
+
 
 CITIZEN_AUDIENCE = "citizen"
 STAFF_AUDIENCE = "staff"
@@ -144,9 +189,10 @@ RULES: dict[str, Notifies] = {
 }
 
 
-# --- reading an event --------------------------------------------------------------------------
-def _load_event(event_id: int) -> ComplaintEvent | None:
-    return (
+# --- reading events ------------------------------------------------------------------------------
+def _load_events(event_ids: Iterable[int]) -> list[ComplaintEvent]:
+    """The events that notify anybody, with everything the rules and texts read (one query)."""
+    return list(
         ComplaintEvent.objects.select_related(
             "actor",
             "complaint__citizen",
@@ -156,8 +202,8 @@ def _load_event(event_id: int) -> ComplaintEvent | None:
             "complaint__duplicate_of",
             "complaint__feedback",
         )
-        .filter(pk=event_id)
-        .first()
+        .filter(pk__in=list(event_ids), action__in=list(RULES))
+        .order_by("id")
     )
 
 
@@ -168,31 +214,77 @@ def _as_int(value) -> int | None:
         return None
 
 
-def _read_escalation(facts: EventFacts) -> None:
-    event, complaint = facts.event, facts.complaint
-    levels = event.changes.get("escalation_level") or [None, complaint.escalation_level]
-    level = _as_int(levels[1]) or complaint.escalation_level or 1
-    facts.escalation = (
+def reached_top(event: ComplaintEvent) -> bool:
+    """Whether an escalation stayed in the top department (nobody above it). Escalate events record
+    it as `changes["reached_top"]`; older rows did not, and moved the complaint exactly when they
+    recorded a "department" change."""
+    if "reached_top" in event.changes:
+        return bool(event.changes["reached_top"])
+    return "department" not in event.changes
+
+
+def _escalation_level(event: ComplaintEvent) -> int:
+    levels = event.changes.get("escalation_level") or [None, event.complaint.escalation_level]
+    return _as_int(levels[1]) or event.complaint.escalation_level or 1
+
+
+def _read_escalations(facts_list: list[EventFacts]) -> None:
+    """Fill the escalation facts of every escalate event: escalation rows (with the receiving
+    departments' policies), and executives/admins when some event needs them. At most four queries
+    for any number of events."""
+    if not facts_list:
+        return
+    complaint_ids = {facts.event.complaint_id for facts in facts_list}
+    latest: dict[tuple[int, int], Escalation] = {}
+    for escalation in (
         Escalation.objects.select_related("to_department__manager", "from_department")
-        .filter(complaint=complaint, to_level=level)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    to_department = facts.escalation.to_department if facts.escalation else complaint.department
-    if to_department is not None:
-        facts.escalation_rule = to_department.escalation_rule(max(level, 1))
-    assignees = event.changes.get("assignee")
-    if assignees:
-        facts.previous_assignee_id = _as_int(assignees[0])
-    # complaint_escalate records "department" only when the complaint moved; at the top it stays.
-    facts.at_top = "department" not in event.changes
-    roles = []
-    if getattr(facts.escalation_rule, "notify_executives", False):
-        roles.append(Role.EXECUTIVE)
-    if facts.at_top:
-        roles.append(Role.ADMIN)
-    if roles:
-        facts.extra_staff = list(User.objects.filter(role__in=roles, is_active=True).only("pk", "role"))
+        .prefetch_related("to_department__escalation_steps")
+        .filter(complaint_id__in=complaint_ids)
+        .order_by("created_at", "id")
+    ):
+        latest[(escalation.complaint_id, escalation.to_level)] = escalation  # the newest wins
+    for facts in facts_list:
+        facts.escalation = latest.get((facts.event.complaint_id, _escalation_level(facts.event)))
+    # Events without an escalation row fall back to the complaint's department and its policy.
+    fallback = [facts.complaint.department for facts in facts_list
+                if facts.escalation is None and facts.complaint.department is not None]
+    if fallback:
+        prefetch_related_objects(fallback, "escalation_steps")
+    needs_staff = False
+    for facts in facts_list:
+        event = facts.event
+        level = _escalation_level(event)
+        to_department = facts.escalation.to_department if facts.escalation else facts.complaint.department
+        if to_department is not None:
+            facts.escalation_rule = to_department.escalation_rule(max(level, 1))
+        assignees = event.changes.get("assignee")
+        if assignees:
+            facts.previous_assignee_id = _as_int(assignees[0])
+        facts.at_top = reached_top(event)
+        needs_staff = needs_staff or facts.at_top or getattr(facts.escalation_rule, "notify_executives", False)
+    if not needs_staff:
+        return
+    staff = list(User.objects.filter(role__in=[Role.EXECUTIVE, Role.ADMIN], is_active=True).only("pk", "role"))
+    for facts in facts_list:
+        # Executives when the rule says so; admins when there is no higher department to move to
+        # (somebody above the department has to know).
+        roles = set()
+        if getattr(facts.escalation_rule, "notify_executives", False):
+            roles.add(Role.EXECUTIVE)
+        if facts.at_top:
+            roles.add(Role.ADMIN)
+        facts.extra_staff = [user for user in staff if user.role in roles]
+
+
+def _read_escalation_requests(facts_list: list[EventFacts]) -> None:
+    """Escalation-request events name their request in the changes; one query for all of them."""
+    wanted = [(facts, _as_int(facts.event.changes.get("escalation_request_id"))) for facts in facts_list]
+    ids = {pk for _facts, pk in wanted if pk is not None}
+    if not ids:
+        return
+    requests = EscalationRequest.objects.select_related("target_department__manager").in_bulk(ids)
+    for facts, pk in wanted:
+        facts.escalation_request = requests.get(pk)
 
 
 def _format_time(value) -> str:
@@ -257,57 +349,66 @@ def recipients_for(facts: EventFacts) -> list[int]:
     return ids
 
 
-# --- the hook ----------------------------------------------------------------------------------
-def event_recorded(*, event_id: int) -> None:
-    """Hook called on commit for each new ComplaintEvent: notify the people concerned.
+# --- the consumer ------------------------------------------------------------------------------
+def event_messages(events: list[ComplaintEvent]) -> list[Message]:
+    """The engine messages of `events` (at most two per event: the citizen's text, the staff's),
+    after reading what the rules need for all of them at once."""
+    facts_list = [EventFacts(event=event) for event in events]
+    _read_escalations([facts for facts in facts_list if facts.event.action == "escalate"])
+    _read_escalation_requests([facts for facts in facts_list if facts.event.action != "escalate"])
+    messages = []
+    for facts in facts_list:
+        ids = recipients_for(facts)
+        if not ids:
+            continue
+        event = facts.event
+        citizen_id = event.complaint.citizen_id
+        context = _context(facts)
+        subject = Subject(type=SUBJECT_TYPE, id=event.complaint_id, reference=event.complaint.reference)
+        for audience, group in (
+            (CITIZEN_AUDIENCE, [pk for pk in ids if pk == citizen_id]),
+            (STAFF_AUDIENCE, [pk for pk in ids if pk != citizen_id]),
+        ):
+            if group:
+                messages.append(Message(recipients=group, kind=RULES[event.action].kind,
+                                        context={**context, "audience": audience}, subject=subject,
+                                        dedupe_key=dedupe_key(event.pk)))
+    return messages
 
-    Runs after the complaint change committed, so it must never undo or fail it: errors are logged
-    (the timeline still records the event) and swallowed.
+
+def event_notifications_create(event_ids: Iterable[int]) -> list[Notification]:
+    """Write the notifications of committed events; returns those written now (repeats write none).
+
+    A fixed number of queries whatever the number of events: the events (one joined query), the
+    escalation facts (up to four), escalation requests (one), then the engine's fixed few.
     """
-    try:
-        notify_event(event_id=event_id)
-    except Exception:
-        logger.exception("Notifications for complaint event %s failed.", event_id)
-
-
-def notify_event(*, event_id: int) -> list:
-    """Create the notifications for one event (what `event_recorded` does, raising on errors)."""
-    event = _load_event(event_id)
-    if event is None or event.action not in RULES:
-        return []
-    facts = EventFacts(event=event)
-    if event.action == "escalate":
-        _read_escalation(facts)
-    request_id = _as_int(event.changes.get("escalation_request_id"))
-    if request_id is not None and event.action != "escalate":
-        facts.escalation_request = (
-            EscalationRequest.objects.select_related("target_department__manager").filter(pk=request_id).first()
-        )
-    ids = recipients_for(facts)
+    ids = sorted({int(pk) for pk in event_ids})
     if not ids:
         return []
-    citizen_id = event.complaint.citizen_id
-    context = _context(facts)
-    created = []
-    kind = RULES[event.action].kind
-    # Citizens and staff read differently worded texts; at most two notify() calls per event.
-    for audience, group in (
-        (CITIZEN_AUDIENCE, [pk for pk in ids if pk == citizen_id]),
-        (STAFF_AUDIENCE, [pk for pk in ids if pk != citizen_id]),
-    ):
-        if group:
-            created += notify(
-                recipients=[User(pk=pk) for pk in group],
-                kind=kind,
-                context={**context, "audience": audience},
-                complaint_id=event.complaint_id,
-                complaint_reference=event.complaint.reference,
-            )
-    return created
+    return notify_many(event_messages(_load_events(ids)))
 
 
 def notify_events(event_ids: list[int]) -> None:
-    """Outbox consumer: the notifications of each committed event (interim per-event form; the
-    notifications rework makes it one batch and idempotent)."""
-    for event_id in event_ids:
-        event_recorded(event_id=event_id)
+    """The outbox consumer: notify the people concerned by these committed events.
+
+    Idempotent (repeats and any order are fine: one notification per event and recipient). Raises
+    on errors, so the outbox hands the batch over again.
+    """
+    event_notifications_create(event_ids)
+
+
+def notify_event(*, event_id: int) -> list[Notification]:
+    """The notifications written now for one event (what `notify_events` does for a batch of one)."""
+    return event_notifications_create([event_id])
+
+
+def event_recorded(*, event_id: int) -> None:
+    """On-commit hook for one new ComplaintEvent, until the outbox dispatch replaces it.
+
+    Runs after the complaint change committed, so it must never undo or fail it: errors are logged
+    (the timeline still records the event, and the outbox sweep hands it over again) and swallowed.
+    """
+    try:
+        notify_events([event_id])
+    except Exception:
+        logger.exception("Notifications for complaint event %s failed.", event_id)

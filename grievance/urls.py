@@ -9,7 +9,7 @@ from grievance.views import health
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
-    path("notifications/", include("accounts.inbox_urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("complaints.urls")),  # /complaints/... and /track/...
     path("health", health, name="health"),
     # The admin index with the person's dashboard; every other admin page is admin.site's own.

@@ -2,14 +2,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts.api.notification_views import NotificationViewSet
 from accounts.api.otp_views import OtpRequestView, OtpVerifyView
 from accounts.api.user_views import UserViewSet
 from accounts.api.views import LogoutView, MeView, PasswordTokenView
 
 router = SimpleRouter()
 router.register("users", UserViewSet, basename="user")
-router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", PasswordTokenView.as_view(), name="token"),

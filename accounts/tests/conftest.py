@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from accounts import sms
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from notifications import sms
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts import sms
 from accounts.models import PhoneOtp, Role, User
+from notifications import sms
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts import sms
 from accounts.models import PhoneOtp, Role, User
+from notifications import sms
 
 pytestmark = pytest.mark.django_db
 

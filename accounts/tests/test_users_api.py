@@ -3,9 +3,9 @@ import re
 import pytest
 from django.core import mail
 
-from accounts import sms
 from accounts.models import Role, User
 from accounts.tests.factories import UserFactory
+from notifications import sms
 
 pytestmark = pytest.mark.django_db
 

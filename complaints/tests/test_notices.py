@@ -5,13 +5,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts import sms
-from accounts.models import Notification, Role
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import notices
 from complaints.models import Complaint, Notice
 from complaints.tasks import send_notice
 from complaints.tests.factories import file_complaint
+from notifications import sms
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +126,8 @@ def test_publishing_counts_recipients_and_fans_out_in_batches_with_counts(
     notice.refresh_from_db()
     assert batches == [3, 3, 1]
     assert notice.state == Notice.State.SENT and notice.sent_count == 7 and notice.failed_count == 0
-    assert Notification.objects.filter(kind="notice", notice_id=notice.pk).count() == 7
-    first = Notification.objects.filter(notice_id=notice.pk).first()
+    assert Notification.objects.filter(kind="notice", subject_type="notice", subject_id=notice.pk).count() == 7
+    first = Notification.objects.filter(subject_type="notice", subject_id=notice.pk).first()
     assert first.title == "Notice: Water off on Tuesday" and "10:00" in first.body
     assert len(sms.outbox) == 7
 
@@ -142,8 +143,9 @@ def test_re_running_the_fan_out_notifies_nobody_twice_and_fills_gaps(citizen, ot
     notices.notice_send(notice_id=notice.pk)
 
     notice.refresh_from_db()
-    assert Notification.objects.filter(notice_id=notice.pk, recipient=citizen).count() == 1
-    assert Notification.objects.filter(notice_id=notice.pk, recipient=other_citizen).count() == 1
+    of_notice = Notification.objects.filter(subject_type="notice", subject_id=notice.pk)
+    assert of_notice.filter(recipient=citizen).count() == 1
+    assert of_notice.filter(recipient=other_citizen).count() == 1
     assert notice.sent_count == 2 and notice.failed_count == 0
 
 
@@ -180,7 +182,7 @@ def test_the_fan_out_runs_a_fixed_number_of_queries_per_batch(dept_water, admin_
     # Five times the people in one batch: not one query more.
     with django_assert_max_num_queries(len(one_batch.captured_queries)):
         notices.notice_send(notice_id=big.pk)
-    assert Notification.objects.filter(notice_id=big.pk).count() == 25
+    assert Notification.objects.filter(subject_type="notice", subject_id=big.pk).count() == 25
 
 
 def test_a_notice_is_published_only_once(dept_water, admin_user):

@@ -2,12 +2,13 @@
 
 import pytest
 
-from accounts import sms
-from accounts.models import Notification, NotificationDelivery, Role
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import services
 from complaints.notifications import RULES
 from complaints.tests.factories import file_complaint, in_progress_complaint
+from notifications import sms
+from notifications.models import Notification, NotificationDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,8 @@ def test_filing_acknowledges_the_citizen_with_the_reference_and_tells_the_depart
     assert recipients("complaint_created") == {citizen.pk, manager_roads.pk}
     receipt = Notification.objects.get(recipient=citizen)
     assert complaint.reference in receipt.title and complaint.reference in receipt.body
-    assert receipt.complaint_id == complaint.pk and receipt.complaint_reference == complaint.reference
+    assert (receipt.subject_type, receipt.subject_id) == ("complaint", complaint.pk)
+    assert receipt.reference == complaint.reference
     # The receipt goes out by SMS too: the citizen has a phone.
     assert [m.to for m in sms.outbox].count(citizen.phone) == 1
 
@@ -349,20 +351,148 @@ def test_notifying_an_event_runs_a_fixed_number_of_queries(
     Notification.objects.all().delete()
     NotificationDelivery.objects.all().delete()
     event = ComplaintEvent.objects.filter(action="escalate").get()
-    # event + escalation + policy steps, then two notify() calls (citizen text, staff text) of
-    # users + notifications + deliveries, each in a savepoint: 4 + 2 * 5, whatever the recipients.
-    with django_assert_max_num_queries(14):
+    # event, escalation + policy steps, then one engine call for both texts (citizen, staff): users,
+    # keyed insert, read-back, deliveries, in a savepoint: 3 + 6, whatever the recipients.
+    with django_assert_max_num_queries(9):
         created = notify_event(event_id=event.pk)
     assert len(created) == 3
 
 
 def test_a_failing_hook_never_breaks_the_complaint_change(on_commit, citizen, monkeypatch):
-    from complaints import notifications
+    from complaints import notifications, outbox
+    from complaints.models import ComplaintEvent
 
-    def explode(**kwargs):
+    def explode(event_ids):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(notifications, "notify_event", explode)
-    with on_commit():
-        complaint = file_complaint(citizen)
+    outbox.register_consumer("complaints.notifications", explode)
+    try:
+        with on_commit():
+            complaint = file_complaint(citizen)
+    finally:
+        outbox.register_consumer("complaints.notifications", notifications.notify_events)
     assert complaint.pk and Notification.objects.count() == 0
+    # The event waits in the outbox for the sweep.
+    assert ComplaintEvent.objects.get(complaint=complaint).dispatched_at is None
+
+
+# --- the outbox consumer: notify_events -------------------------------------------------------
+@pytest.fixture
+def scheduled(monkeypatch):
+    """Every delivery id handed to Celery (after commit), in order."""
+    from notifications import services as engine
+
+    queued: list[int] = []
+    real = engine.schedule_deliveries
+
+    def record(delivery_ids):
+        queued.extend(delivery_ids)
+        return real(delivery_ids)
+
+    monkeypatch.setattr(engine, "schedule_deliveries", record)
+    return queued
+
+
+def events_without_notifications(django_capture_on_commit_callbacks, make_events):
+    """Run `make_events` with the on-commit hooks dropped: events committed, nobody notified yet."""
+    from complaints.models import ComplaintEvent
+
+    before = set(ComplaintEvent.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=False):
+        make_events()
+    return list(ComplaintEvent.objects.exclude(pk__in=before).order_by("id").values_list("pk", flat=True))
+
+
+def test_an_event_handed_over_twice_notifies_once_and_queues_each_delivery_once(
+    django_capture_on_commit_callbacks, working, officer_roads, citizen, scheduled
+):
+    from complaints.notifications import notify_events
+
+    [event_id] = events_without_notifications(
+        django_capture_on_commit_callbacks,
+        lambda: services.complaint_resolve(complaint=working, actor=officer_roads, note="Filled"),
+    )
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_events([event_id, event_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_events([event_id])
+
+    [notification] = Notification.objects.filter(recipient=citizen)
+    assert notification.dedupe_key == f"complaint-event:{event_id}"
+    deliveries = NotificationDelivery.objects.filter(notification=notification)
+    assert sorted(deliveries.values_list("channel", "status")) == [("email", "sent"), ("sms", "sent")]
+    assert sorted(scheduled) == sorted(deliveries.values_list("pk", flat=True))
+    assert [m.to for m in sms.outbox].count(citizen.phone) == 1
+
+
+def test_events_handed_over_out_of_order_and_repeated_notify_each_person_once(
+    django_capture_on_commit_callbacks, working, officer_roads, citizen, manager_roads
+):
+    from complaints.notifications import notify_events
+
+    ids = events_without_notifications(django_capture_on_commit_callbacks, lambda: (
+        services.comment_add(complaint=working, author=officer_roads, body="Coming Monday."),
+        services.complaint_resolve(complaint=working, actor=officer_roads, note="Filled"),
+    ))
+    notify_events(list(reversed(ids)))
+    notify_events(ids + ids)
+    assert inbox() == {citizen.pk: ["comment_added", "complaint_resolved"]}
+
+
+def test_a_batch_of_many_events_is_notified_in_a_fixed_number_of_queries(
+    django_capture_on_commit_callbacks, citizen, other_citizen, category_potholes, dispatcher, officer_roads,
+    manager_roads, manager_public_works, admin_user, executive, django_assert_max_num_queries
+):
+    from complaints.notifications import notify_events
+
+    def work(person):
+        complaint = in_progress_complaint(person, category=category_potholes, dispatcher=dispatcher,
+                                          officer=officer_roads)
+        services.comment_add(complaint=complaint, author=person, body="Any news?")
+        services.comment_add(complaint=complaint, author=officer_roads, body="Internal", is_internal=True)
+        services.complaint_escalate(complaint=complaint, actor=manager_roads, reason="Overdue")
+        services.complaint_resolve(complaint=complaint, actor=manager_public_works, note="Done")
+
+    few = events_without_notifications(django_capture_on_commit_callbacks, lambda: work(citizen))
+    many = events_without_notifications(
+        django_capture_on_commit_callbacks,
+        lambda: [work(person) for person in [other_citizen] + [UserFactory(role=Role.CITIZEN) for _ in range(4)]],
+    )
+    assert len(many) == 5 * len(few) and len(few) >= 7
+    # events; escalations with their policies; requests; then users, notification insert,
+    # read-back, delivery insert; plus the savepoint pair.
+    with django_assert_max_num_queries(10) as small:
+        notify_events(few)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        notify_events(many)
+    assert len(recipients("complaint_escalated")) >= 6 and Notification.objects.count() > 5 * len(few)
+
+
+def test_the_escalate_event_says_whether_the_top_was_reached_and_old_rows_are_inferred():
+    from complaints.models import ComplaintEvent
+    from complaints.notifications import reached_top
+
+    moved = {"department": [1, 2], "escalation_level": [0, 1]}
+    assert reached_top(ComplaintEvent(action="escalate", changes={**moved, "reached_top": True})) is True
+    assert reached_top(ComplaintEvent(action="escalate", changes={"reached_top": False})) is False
+    # Rows written before the flag: the complaint stayed put exactly when it was at the top.
+    assert reached_top(ComplaintEvent(action="escalate", changes=moved)) is False
+    assert reached_top(ComplaintEvent(action="escalate", changes={"escalation_level": [0, 1]})) is True
+
+
+def test_an_escalation_recorded_as_reaching_the_top_alerts_the_admins(
+    django_capture_on_commit_callbacks, working, manager_roads, admin_user, manager_public_works
+):
+    from complaints.models import ComplaintEvent
+    from complaints.notifications import notify_events
+
+    [event_id, *_] = events_without_notifications(
+        django_capture_on_commit_callbacks,
+        lambda: services.complaint_escalate(complaint=working, actor=manager_roads, reason="Overdue"),
+    )
+    event = ComplaintEvent.objects.get(pk=event_id)
+    event.changes["reached_top"] = True  # what complaint_escalate records when nobody is above
+    event.save(update_fields=["changes"])
+    notify_events([event_id])
+    assert admin_user.pk in recipients("complaint_escalated")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from accounts import sms
 from complaints.models import Complaint, Status
+from notifications import sms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -96,7 +96,7 @@ def test_seeding_without_staff_says_what_to_do(db):
 def test_seed_sends_no_text_or_email_through_the_configured_backends(settings, tmp_path):
     # Demo phone numbers may be real people's: even with a file (or Twilio) backend configured,
     # the seed keeps its messages in memory.
-    settings.SMS_BACKEND = "accounts.sms.backends.filebased.SmsBackend"
+    settings.SMS_BACKEND = "notifications.sms.backends.filebased.SmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")

@@ -7,6 +7,7 @@ from grievance.views import ApiRootView
 urlpatterns = [
     path("", ApiRootView.as_view(), name="root"),
     path("", include("accounts.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("departments.api.urls")),
     path("", include("complaints.api.urls")),
 ]

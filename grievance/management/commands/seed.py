@@ -11,7 +11,7 @@ from complaints.seed import seed_demo_complaints
 from departments.seed import seed_demo_staff, seed_reference_data, summary
 
 DEMO_PASSWORD = "demo-pass-2026"
-IN_MEMORY_SMS = "accounts.sms.backends.locmem.SmsBackend"
+IN_MEMORY_SMS = "notifications.sms.backends.locmem.SmsBackend"
 IN_MEMORY_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 # One demo user per role; known passwords so a newcomer can log in at once.

@@ -8,10 +8,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import notifications, sms
-from accounts.models import Notification, NotificationDelivery, Role
-from accounts.tasks import deliver_pending_notifications, send_notification_delivery
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from notifications import services as engine
+from notifications import sms
+from notifications.models import Notification, NotificationDelivery
+from notifications.services import Subject
+from notifications.tasks import deliver_pending_notifications, send_notification_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +25,8 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 def notify(users, kind="complaint_resolved", **kwargs):
-    return notifications.notify(recipients=users, kind=kind, context=CONTEXT, complaint_id=1,
-                                complaint_reference="GRV-2026-000001", **kwargs)
+    return engine.notify(recipients=users, kind=kind, context=CONTEXT,
+                         subject=Subject(type="complaint", id=1, reference="GRV-2026-000001"), **kwargs)
 
 
 def sms_to(phone):
@@ -47,7 +50,7 @@ def test_a_citizen_with_phone_and_email_gets_the_inbox_entry_an_sms_and_an_email
 
 
 def test_opting_out_of_sms_and_email_keeps_the_in_app_notification(citizen, django_capture_on_commit_callbacks):
-    notifications.preferences_update(user=citizen, sms_enabled=False, email_enabled=False)
+    engine.preferences_update(user=citizen, sms_enabled=False, email_enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
         [notification] = notify([citizen])
     assert Notification.objects.filter(recipient=citizen).count() == 1
@@ -56,7 +59,7 @@ def test_opting_out_of_sms_and_email_keeps_the_in_app_notification(citizen, djan
 
 
 def test_opting_out_of_email_only_still_sends_the_sms(citizen, django_capture_on_commit_callbacks):
-    notifications.preferences_update(user=citizen, email_enabled=False)
+    engine.preferences_update(user=citizen, email_enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
         notify([citizen])
     assert len(sms_to(citizen.phone)) == 1 and mail.outbox == []
@@ -105,12 +108,12 @@ def test_notifying_many_people_runs_a_fixed_number_of_queries(django_assert_max_
 
 def test_an_unknown_kind_is_a_programming_error(citizen):
     with pytest.raises(ValueError):
-        notifications.notify(recipients=[citizen], kind="nonsense", context={})
+        engine.notify(recipients=[citizen], kind="nonsense", context={})
 
 
 # --- idempotent sending ----------------------------------------------------------------------
 def test_running_the_delivery_task_twice_sends_one_sms(citizen):
-    notifications.preferences_update(user=citizen, email_enabled=False)
+    engine.preferences_update(user=citizen, email_enabled=False)
     [notification] = notify([citizen])  # on_commit not run: the delivery is pending
     delivery = notification.deliveries.get()
 
@@ -123,7 +126,7 @@ def test_running_the_delivery_task_twice_sends_one_sms(citizen):
 
 
 def test_a_failed_send_is_retried_and_sends_once_when_the_gateway_recovers(citizen, monkeypatch, celery_conf):
-    notifications.preferences_update(user=citizen, email_enabled=False)
+    engine.preferences_update(user=citizen, email_enabled=False)
     [notification] = notify([citizen])
     delivery = notification.deliveries.get()
     calls = {"n": 0}
@@ -151,7 +154,7 @@ def test_a_failed_send_is_retried_and_sends_once_when_the_gateway_recovers(citiz
 
 
 def test_a_delivery_that_keeps_failing_is_given_up_with_the_error_recorded(citizen, monkeypatch, celery_conf):
-    notifications.preferences_update(user=citizen, email_enabled=False)
+    engine.preferences_update(user=citizen, email_enabled=False)
     [notification] = notify([citizen])
     delivery = notification.deliveries.get()
 
@@ -163,17 +166,17 @@ def test_a_delivery_that_keeps_failing_is_given_up_with_the_error_recorded(citiz
     send_notification_delivery.apply(args=[delivery.pk])
     delivery.refresh_from_db()
     assert delivery.status == Status.FAILED
-    assert delivery.attempts == notifications.MAX_DELIVERY_ATTEMPTS
+    assert delivery.attempts == engine.MAX_DELIVERY_ATTEMPTS
     assert "gateway down" in delivery.last_error
     # The sweep does not pick up what was given up.
-    assert not notifications.pending_deliveries(now=timezone.now() + dt.timedelta(hours=1)).exists()
+    assert not engine.pending_deliveries(now=timezone.now() + dt.timedelta(hours=1)).exists()
 
 
 def test_a_delivery_another_worker_is_sending_is_not_sent_again(citizen):
     [notification] = notify([citizen])
     delivery = notification.deliveries.first()
     NotificationDelivery.objects.filter(pk=delivery.pk).update(status=Status.SENDING, attempts=1)
-    assert notifications.deliver(delivery_id=delivery.pk) == "skipped"
+    assert engine.deliver(delivery_id=delivery.pk) == "skipped"
     assert sms.outbox == [] and mail.outbox == []
 
 
@@ -190,7 +193,7 @@ def test_broker_down_the_change_commits_deliveries_wait_and_the_sweep_sends_them
     assert sms.outbox == [] and mail.outbox == []
 
     # Too fresh for the sweep: a queued task may still be on its way.
-    assert notifications.deliver_pending()["sent"] == 0
+    assert engine.deliver_pending()["sent"] == 0
     NotificationDelivery.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))
 
     celery_conf(task_always_eager=True)
@@ -208,15 +211,15 @@ def test_the_sweep_leaves_deliveries_in_a_live_retry_cycle_to_celery(citizen):
     two_minutes_ago = timezone.now() - dt.timedelta(minutes=2)
     NotificationDelivery.objects.update(created_at=two_minutes_ago, attempts=1, last_attempt_at=two_minutes_ago,
                                         status=Status.PENDING)
-    assert not notifications.pending_deliveries().exists()
+    assert not engine.pending_deliveries().exists()
     NotificationDelivery.objects.update(last_attempt_at=timezone.now() - dt.timedelta(minutes=11))
-    assert notifications.pending_deliveries().count() == 2
+    assert engine.pending_deliveries().count() == 2
 
 
 def test_the_pending_sweep_is_on_the_database_beat_schedule_every_minute():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="accounts.tasks.deliver_pending_notifications")
+    task = PeriodicTask.objects.get(task="notifications.tasks.deliver_pending_notifications")
     assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
 
 

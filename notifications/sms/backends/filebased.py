@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.sms.backends.base import BaseSmsBackend
+from notifications.sms.backends.base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):

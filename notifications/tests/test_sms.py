@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from accounts import sms
-from accounts.sms.backends import console, filebased, twilio
+from notifications import sms
+from notifications.sms.backends import console, filebased, twilio
 
 
 def test_send_sms_uses_the_locmem_backend_in_tests():
@@ -23,7 +23,7 @@ def test_console_backend_writes_the_message():
 
 
 def test_filebased_backend_writes_one_file_per_message(tmp_path):
-    with override_settings(SMS_BACKEND="accounts.sms.backends.filebased.SmsBackend", SMS_FILE_PATH=str(tmp_path)):
+    with override_settings(SMS_BACKEND="notifications.sms.backends.filebased.SmsBackend", SMS_FILE_PATH=str(tmp_path)):
         sms.send_sms(to="+919812345678", body="first 111111")
         sms.send_sms(to="+919812345679", body="second 222222")
     files = sorted(tmp_path.iterdir())

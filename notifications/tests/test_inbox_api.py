@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts import notifications
-from accounts.models import Notification
+from notifications import services as engine
+from notifications.models import Notification
+from notifications.services import Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,8 @@ CONTEXT = {"reference": "GRV-2026-000001", "title": "Pothole", "department": "Ro
 def give(user, count=1, kind="complaint_started"):
     created = []
     for _ in range(count):
-        created += notifications.notify(recipients=[user], kind=kind, context=CONTEXT, complaint_id=7,
-                                        complaint_reference="GRV-2026-000001")
+        created += engine.notify(recipients=[user], kind=kind, context=CONTEXT,
+                                 subject=Subject(type="complaint", id=7, reference="GRV-2026-000001"))
     return created
 
 
@@ -36,7 +37,10 @@ def test_everyone_lists_only_their_own_notifications_newest_first(persona, reque
 
     assert response.status_code == 200
     assert [row["id"] for row in response.data["results"]] == [mine[1].pk, mine[0].pk]
-    assert response.data["results"][0]["complaint_reference"] == "GRV-2026-000001"
+    row = response.data["results"][0]
+    assert (row["subject_type"], row["subject_id"], row["reference"]) == ("complaint", 7, "GRV-2026-000001")
+    # The fields older mobile app builds read stay, as aliases of the generic subject.
+    assert (row["complaint_id"], row["complaint_reference"]) == (7, "GRV-2026-000001")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -108,7 +112,7 @@ def test_preferences_default_to_every_channel_and_can_switch_sms_and_email_off(a
     # The inbox cannot be switched off: the field is read-only.
     client.patch(f"{LIST}preferences/", {"in_app_enabled": False}, format="json")
     assert client.get(f"{LIST}preferences/").data["in_app_enabled"] is True
-    assert notifications.channels_for(type(citizen).objects.get(pk=citizen.pk)) == ["email"]
+    assert engine.channels_for(type(citizen).objects.get(pk=citizen.pk)) == ["email"]
 
 
 def test_bad_preferences_are_a_400_with_field_errors(auth_client, citizen):

@@ -1,45 +1,51 @@
-"""Notifications: an in-app inbox for everyone, SMS and email copies where they apply.
+"""The notification engine: `notify()` / `notify_many()` write inbox rows and queue channel copies.
 
-`notify()` is the one entry point. It renders the text per recipient language from
-`templates/notifications/<kind>.<lang>.txt` (first line: the title; the rest: the body), writes the
-inbox rows and one `NotificationDelivery` per extra channel in bulk, and after commit hands each
-delivery to a Celery task. Sending (`deliver`) claims the delivery row with a conditional UPDATE
-(pending -> sending) first, so however often a task is retried or duplicated, a message goes out at
-most once. If the broker is down the deliveries simply stay pending and the periodic sweep
-(`deliver_pending`, every minute on beat) sends them later.
+Apps above hand over facts: recipients, a registered `kind` (`notifications.kinds`), the template
+context, what the notification is about (`Subject`) and a `dedupe_key`. The engine renders the text
+per recipient language from the kind's templates (first line: the title; the rest: the body),
+writes the inbox rows and one `NotificationDelivery` per channel that applies (`notifications.channels`)
+in bulk, and after commit hands each delivery to a Celery task. With a `dedupe_key` a notification
+is written at most once per key and recipient (a unique constraint; the insert ignores conflicts),
+so a fact handed over twice notifies once and queues its deliveries once.
+
+Sending (`deliver`) claims the delivery row with a conditional UPDATE (pending -> sending) first, so
+however often a task is retried or duplicated, a message goes out at most once. If the broker is
+down the deliveries simply stay pending and the periodic sweep (`deliver_pending`, every minute on
+beat) sends them later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template import Context, Engine
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils import timezone, translation
 
-from accounts import sms
-from accounts.models import (
-    Notification,
-    NotificationDelivery,
-    NotificationKind,
-    NotificationPreference,
-    Role,
-    User,
-)
+from notifications.channels import DeliveryError, get_channel, registered_channels
+from notifications.kinds import get_kind
+from notifications.models import Notification, NotificationDelivery, NotificationPreference
+
+__all__ = [
+    "DeliveryError", "Message", "Subject", "channels_for", "deliver", "deliver_pending", "deliveries_retry",
+    "inbox", "notification_mark_read", "notifications_mark_all_read", "notify", "notify_many",
+    "pending_deliveries", "preferences_for", "preferences_update", "render", "schedule_deliveries",
+    "unread_count",
+]
 
 logger = logging.getLogger(__name__)
 
-Channel = NotificationDelivery.Channel
 DeliveryStatus = NotificationDelivery.Status
 
-LANGUAGES = ("en", "hi")
 DEFAULT_LANGUAGE = "en"
 # A delivery that failed this many times is given up (status failed). Matches the task's retries:
 # the first try plus max_retries.
@@ -49,8 +55,23 @@ PENDING_GRACE = dt.timedelta(minutes=1)
 # A pending delivery that already failed once is in Celery's retry backoff (at most 5 minutes); the
 # sweep takes it over only when its last attempt is older than this (the retry itself was lost).
 RETRY_TAKEOVER = dt.timedelta(minutes=10)
-SMS_MAX_LENGTH = 480
 TITLE_MAX_LENGTH = 200
+
+
+def _languages() -> tuple[str, ...]:
+    return tuple(code for code, _name in getattr(settings, "LANGUAGES", [(DEFAULT_LANGUAGE, "")]))
+
+
+def language_of(user) -> str:
+    """The user's `preferred_language` when the site speaks it, else English."""
+    language = getattr(user, "preferred_language", None) or DEFAULT_LANGUAGE
+    return language if language in _languages() else DEFAULT_LANGUAGE
+
+
+def receives_notifications(user) -> bool:
+    """Active users get notifications, unless their model says otherwise (`receives_notifications`,
+    e.g. service accounts)."""
+    return bool(getattr(user, "is_active", True)) and bool(getattr(user, "receives_notifications", True))
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -63,11 +84,12 @@ def _engine() -> Engine:
 
 def render(*, kind: str, language: str, context: dict) -> tuple[str, str]:
     """(title, body) of a `kind` notification in `language` (English when there is no template)."""
-    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    prefix = get_kind(kind).template
+    language = language if language in _languages() else DEFAULT_LANGUAGE
     try:
-        template = _engine().get_template(f"notifications/{kind}.{language}.txt")
+        template = _engine().get_template(f"{prefix}.{language}.txt")
     except TemplateDoesNotExist:
-        template = _engine().get_template(f"notifications/{kind}.{DEFAULT_LANGUAGE}.txt")
+        template = _engine().get_template(f"{prefix}.{DEFAULT_LANGUAGE}.txt")
     with translation.override(language):
         text = template.render(Context(context)).strip()
     title, _, body = text.partition("\n")
@@ -75,7 +97,7 @@ def render(*, kind: str, language: str, context: dict) -> tuple[str, str]:
 
 
 # --- preferences -------------------------------------------------------------------------------
-def preferences_for(user: User) -> NotificationPreference:
+def preferences_for(user) -> NotificationPreference:
     """The user's preferences (an unsaved default row when they never changed anything)."""
     try:
         return user.notification_preference
@@ -84,7 +106,7 @@ def preferences_for(user: User) -> NotificationPreference:
 
 
 @transaction.atomic
-def preferences_update(*, user: User, sms_enabled: bool | None = None, email_enabled: bool | None = None):
+def preferences_update(*, user, sms_enabled: bool | None = None, email_enabled: bool | None = None):
     """Switch SMS and/or email copies on or off. The in-app inbox cannot be switched off."""
     preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
     if sms_enabled is not None:
@@ -96,73 +118,143 @@ def preferences_update(*, user: User, sms_enabled: bool | None = None, email_ena
     return preference
 
 
-def channels_for(user: User) -> list[str]:
-    """Channels besides in-app for `user`: SMS with a phone, email with an address, unless opted out."""
+def channels_for(user) -> list[str]:
+    """Names of the channels besides in-app that `user` gets copies through, in registration order
+    (built in: SMS with a phone, email with an address, each unless opted out)."""
     preference = preferences_for(user)
-    channels = []
-    if user.phone and preference.sms_enabled:
-        channels.append(Channel.SMS)
-    if user.email and preference.email_enabled:
-        channels.append(Channel.EMAIL)
-    return channels
+    return [name for name, channel in registered_channels().items() if channel.is_available_for(user, preference)]
 
 
 # --- creating ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subject:
+    """What a notification is about, named by the app that sends it: ("order", 42, "ORD-42")."""
+
+    type: str
+    id: int | None = None
+    reference: str = ""
+
+
+@dataclass
+class Message:
+    """One fact to tell people: `kind` rendered with `context` for each of `recipients` (users or ids).
+
+    With a `dedupe_key` each recipient gets it at most once, however often it is handed over.
+    """
+
+    recipients: Iterable[Any]
+    kind: str
+    context: dict
+    subject: Subject | None = None
+    dedupe_key: str | None = None
+    recipient_ids: list[int] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        for person in self.recipients:
+            pk = getattr(person, "pk", person)
+            if pk is not None and pk not in self.recipient_ids:
+                self.recipient_ids.append(pk)
+
+
 def notify(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[Any],
     kind: str,
     context: dict,
-    complaint_id: int | None = None,
-    complaint_reference: str = "",
-    notice_id: int | None = None,
+    subject: Subject | None = None,
+    dedupe_key: str | None = None,
 ) -> list[Notification]:
-    """Put a `kind` notification in each recipient's inbox and queue its SMS/email copies.
+    """Put a `kind` notification in each recipient's inbox and queue its channel copies.
 
-    Text is rendered once per language in the recipient's preferred language. Service accounts and
-    inactive users get nothing; a recipient listed twice gets one notification. Runs a fixed number
-    of queries whatever the number of recipients (users, inserts of notifications and deliveries);
-    the sending tasks are scheduled after the surrounding transaction commits.
+    Returns the notifications written now (not those a `dedupe_key` found already written).
     """
-    if kind not in NotificationKind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}.")
-    ids = {user.pk for user in recipients if user is not None and user.pk is not None}
-    if not ids:
+    return notify_many([Message(recipients=recipients, kind=kind, context=context, subject=subject,
+                                dedupe_key=dedupe_key)])
+
+
+def notify_many(messages: Sequence[Message]) -> list[Notification]:
+    """Write the notifications of many messages at once, in a fixed number of queries.
+
+    Text is rendered once per message and language, in each recipient's preferred language.
+    Inactive users and users whose model says they receive nothing get nothing; a recipient listed
+    twice in a message gets one notification. Queries, whatever the number of messages and
+    recipients: users, the inserts (plain and keyed), the keyed read-back, the delivery insert. The
+    sending tasks are scheduled after the surrounding transaction commits (never before the rows
+    are visible to a worker). Returns the notifications written now.
+    """
+    messages = [message for message in messages if message.recipient_ids]
+    for message in messages:
+        get_kind(message.kind)  # unknown kinds fail before anything is written
+    all_ids = {pk for message in messages for pk in message.recipient_ids}
+    if not all_ids:
         return []
-    users = list(
-        User.objects.filter(pk__in=ids, is_active=True)
-        .exclude(role=Role.SERVICE)
+    users = {
+        user.pk: user
+        for user in get_user_model()._default_manager.filter(pk__in=all_ids, is_active=True)
         .select_related("notification_preference")
         .order_by("pk")
-    )
+        if receives_notifications(user)
+    }
     if not users:
         return []
-    rendered: dict[str, tuple[str, str]] = {}
-    notifications = []
-    for user in users:
-        language = user.preferred_language if user.preferred_language in LANGUAGES else DEFAULT_LANGUAGE
-        if language not in rendered:
-            rendered[language] = render(kind=kind, language=language, context=context)
-        title, body = rendered[language]
-        notifications.append(
-            Notification(
+    plain: list[Notification] = []
+    keyed: list[Notification] = []
+    seen: set[tuple[str, int]] = set()
+    # Every row of this call carries this exact time: it tells the keyed rows written now from
+    # those some earlier (or racing) call wrote, without reading the keys first.
+    now = timezone.now()
+    for message in messages:
+        rendered: dict[str, tuple[str, str]] = {}
+        subject = message.subject or Subject(type="")
+        for pk in message.recipient_ids:
+            user = users.get(pk)
+            if user is None:
+                continue
+            if message.dedupe_key:
+                if (message.dedupe_key, pk) in seen:
+                    continue  # the same key twice in one batch
+                seen.add((message.dedupe_key, pk))
+            language = language_of(user)
+            if language not in rendered:
+                rendered[language] = render(kind=message.kind, language=language, context=message.context)
+            title, body = rendered[language]
+            notification = Notification(
                 recipient=user,
-                kind=kind,
+                kind=message.kind,
                 title=title,
                 body=body,
-                complaint_id=complaint_id,
-                complaint_reference=complaint_reference or "",
-                notice_id=notice_id,
+                subject_type=subject.type,
+                subject_id=subject.id,
+                reference=subject.reference or "",
+                dedupe_key=message.dedupe_key or None,
+                created_at=now,
             )
-        )
+            (keyed if message.dedupe_key else plain).append(notification)
+    if not plain and not keyed:
+        return []
     with transaction.atomic():
-        created = Notification.objects.bulk_create(notifications)
-        deliveries = [
+        created = Notification.objects.bulk_create(plain) if plain else []
+        if keyed:
+            # Insert-or-ignore: the unique (dedupe_key, recipient) constraint keeps the rows an earlier
+            # or racing call wrote, and the read-back keeps only the rows written now (this call's
+            # `created_at`), so a fact handed over twice gets no second notification or delivery.
+            Notification.objects.bulk_create(keyed, ignore_conflicts=True)
+            wanted = {(n.dedupe_key, n.recipient_id) for n in keyed}
+            for notification in Notification.objects.filter(
+                dedupe_key__in={key for key, _pk in wanted},
+                recipient_id__in={pk for _key, pk in wanted},
+                created_at=now,
+            ).order_by("id"):
+                if (notification.dedupe_key, notification.recipient_id) in wanted:
+                    notification.recipient = users[notification.recipient_id]
+                    created.append(notification)
+        # Deliveries of notifications written now cannot exist yet (their unique constraint would
+        # fail the batch otherwise, and the caller retries it); the insert returns their ids.
+        deliveries = NotificationDelivery.objects.bulk_create([
             NotificationDelivery(notification=notification, channel=channel)
             for notification in created
             for channel in channels_for(notification.recipient)
-        ]
-        deliveries = NotificationDelivery.objects.bulk_create(deliveries)
+        ])
         delivery_ids = [delivery.pk for delivery in deliveries]
         if delivery_ids:
             transaction.on_commit(lambda: schedule_deliveries(delivery_ids))
@@ -176,7 +268,7 @@ def schedule_deliveries(delivery_ids: Iterable[int]) -> int:
     periodic sweep sends them. (In eager mode the task runs right here; its failures are recorded
     on the delivery row and must not break the caller either.)
     """
-    from accounts.tasks import send_notification_delivery
+    from notifications.tasks import send_notification_delivery
 
     queued = 0
     for delivery_id in delivery_ids:
@@ -214,31 +306,6 @@ def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
 
 
 # --- sending -----------------------------------------------------------------------------------
-class DeliveryError(Exception):
-    """A delivery could not be sent (the backend raised); the task retries it with backoff."""
-
-
-def _sms_text(notification: Notification) -> str:
-    text = f"{notification.title}\n{notification.body}" if notification.body else notification.title
-    return text if len(text) <= SMS_MAX_LENGTH else text[: SMS_MAX_LENGTH - 1] + "…"
-
-
-def _send(delivery: NotificationDelivery) -> None:
-    notification = delivery.notification
-    recipient = notification.recipient
-    if delivery.channel == Channel.SMS:
-        if not recipient.phone:
-            raise DeliveryError("The recipient has no phone number any more.")
-        sms.send_sms(to=recipient.phone, body=_sms_text(notification))
-    elif delivery.channel == Channel.EMAIL:
-        if not recipient.email:
-            raise DeliveryError("The recipient has no email address any more.")
-        send_mail(notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
-                  fail_silently=False)
-    else:  # pragma: no cover - the choices allow nothing else
-        raise DeliveryError(f"Unknown channel {delivery.channel!r}.")
-
-
 def deliver(*, delivery_id: int) -> str:
     """Send one delivery if it is still pending; returns its status afterwards ("skipped" when
     another run had it). Raises when sending failed and a retry may help."""
@@ -250,7 +317,7 @@ def deliver(*, delivery_id: int) -> str:
         return "skipped"
     delivery = NotificationDelivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     try:
-        _send(delivery)
+        get_channel(delivery.channel).send(delivery)
     except Exception as exc:
         gave_up = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
         NotificationDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
@@ -299,7 +366,7 @@ def deliver_pending(*, limit: int = 1000, now: dt.datetime | None = None) -> dic
 
 
 # --- the inbox ---------------------------------------------------------------------------------
-def inbox(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:
+def inbox(user, *, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's own notifications, newest first (nobody reads another person's inbox)."""
     queryset = Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
     if unread is True:
@@ -309,11 +376,11 @@ def inbox(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:
     return queryset
 
 
-def unread_count(user: User) -> int:
+def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notification_mark_read(*, notification: Notification, user: User) -> Notification:
+def notification_mark_read(*, notification: Notification, user) -> Notification:
     """Mark one of the user's own notifications read (idempotent: the first read time stays)."""
     if notification.recipient_id != user.pk:
         raise Notification.DoesNotExist("Not this user's notification.")
@@ -324,6 +391,6 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
     return notification
 
 
-def notifications_mark_all_read(*, user: User) -> int:
+def notifications_mark_all_read(*, user) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

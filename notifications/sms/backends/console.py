@@ -3,7 +3,7 @@
 import sys
 import threading
 
-from accounts.sms.backends.base import BaseSmsBackend
+from notifications.sms.backends.base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):

@@ -1,7 +1,7 @@
 """Text messages, shaped like Django's email: one `send_sms` call, a backend chosen by setting.
 
 `settings.SMS_BACKEND` names a class with `send_messages(messages) -> None`; backends raise on
-failure, so a lost SMS is never silent. Tests use the locmem backend and read `accounts.sms.outbox`,
+failure, so a lost SMS is never silent. Tests use the locmem backend and read `notifications.sms.outbox`,
 as they would read `django.core.mail.outbox`.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULT_BACKEND = "accounts.sms.backends.console.SmsBackend"
+DEFAULT_BACKEND = "notifications.sms.backends.console.SmsBackend"
 
 # Filled by the locmem backend; the test suite empties it before every test.
 outbox: list["SmsMessage"] = []

@@ -9,18 +9,34 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts import notifications
-from accounts.models import Notification, NotificationPreference
+from notifications import services as notifications
+from notifications.models import Notification, NotificationPreference
+
+# Mobile app builds read `complaint_id` / `complaint_reference`; they stay as aliases of the generic
+# subject until those builds are gone. Only the API keeps this name; the engine does not use it.
+LEGACY_SUBJECT_TYPE = "complaint"
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    complaint_id = serializers.SerializerMethodField(
+        help_text="Deprecated: `subject_id` when `subject_type` is complaint, else null."
+    )
+    complaint_reference = serializers.SerializerMethodField(
+        help_text="Deprecated: `reference` when `subject_type` is complaint, else empty."
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "complaint_id", "complaint_reference", "is_read", "read_at",
-                  "created_at"]
+        fields = ["id", "kind", "title", "body", "subject_type", "subject_id", "reference", "complaint_id",
+                  "complaint_reference", "is_read", "read_at", "created_at"]
         read_only_fields = fields
+
+    def get_complaint_id(self, obj) -> int | None:
+        return obj.subject_id if obj.subject_type == LEGACY_SUBJECT_TYPE else None
+
+    def get_complaint_reference(self, obj) -> str:
+        return obj.reference if obj.subject_type == LEGACY_SUBJECT_TYPE else ""
 
 
 class NotificationPreferenceSerializer(serializers.ModelSerializer):

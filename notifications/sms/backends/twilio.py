@@ -13,7 +13,7 @@ import urllib.request
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.sms.backends.base import BaseSmsBackend
+from notifications.sms.backends.base import BaseSmsBackend
 
 API_URL = "https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json"
 
