@@ -335,7 +335,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
         return HttpResponseRedirect(change_url)
 
     # --- actions ---------------------------------------------------------------------------
-    @admin.action(description=_("Triage selected complaints"))
+    @admin.action(description=_("Triage selected complaints"), permissions=["change"])
     def triage_complaints(self, request, queryset):
         def apply(complaint, data):
             services.complaint_triage(
@@ -359,7 +359,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Assign selected complaints"))
+    @admin.action(description=_("Assign selected complaints"), permissions=["change"])
     def assign_complaints(self, request, queryset):
         def apply(complaint, data):
             services.complaint_assign(
@@ -376,7 +376,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             apply=apply,
         )
 
-    @admin.action(description=_("Start work on selected complaints"))
+    @admin.action(description=_("Start work on selected complaints"), permissions=["change"])
     def start_complaints(self, request, queryset):
         self._run_each(
             request,
@@ -386,7 +386,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
         )
         return self._after(request, queryset)
 
-    @admin.action(description=_("Resolve selected complaints"))
+    @admin.action(description=_("Resolve selected complaints"), permissions=["change"])
     def resolve_complaints(self, request, queryset):
         return self._form_action(
             request,
@@ -398,7 +398,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             apply=lambda c, data: services.complaint_resolve(complaint=c, actor=request.user, note=data["note"]),
         )
 
-    @admin.action(description=_("Escalate selected complaints"))
+    @admin.action(description=_("Escalate selected complaints"), permissions=["change"])
     def escalate_complaints(self, request, queryset):
         return self._form_action(
             request,
@@ -410,7 +410,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             apply=lambda c, data: services.complaint_escalate(complaint=c, actor=request.user, reason=data["reason"]),
         )
 
-    @admin.action(description=_("Reject selected complaints"))
+    @admin.action(description=_("Reject selected complaints"), permissions=["change"])
     def reject_complaints(self, request, queryset):
         return self._form_action(
             request,
@@ -424,7 +424,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Mark selected complaints as duplicates"))
+    @admin.action(description=_("Mark selected complaints as duplicates"), permissions=["change"])
     def mark_duplicate_complaints(self, request, queryset):
         return self._form_action(
             request,
@@ -439,7 +439,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Close selected complaints"))
+    @admin.action(description=_("Close selected complaints"), permissions=["change"])
     def close_complaints(self, request, queryset):
         self._run_each(
             request,

@@ -105,7 +105,7 @@ class EscalationRequestAdmin(RowActionsMixin, admin.ModelAdmin):
     def short_reason(self, obj: EscalationRequest) -> str:
         return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
 
-    @admin.action(description=_("Approve selected requests (escalate the complaints)"))
+    @admin.action(description=_("Approve selected requests (escalate the complaints)"), permissions=["change"])
     def approve_requests(self, request, queryset):
         return self._form_action(
             request,
@@ -119,7 +119,7 @@ class EscalationRequestAdmin(RowActionsMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Reject selected requests"))
+    @admin.action(description=_("Reject selected requests"), permissions=["change"])
     def reject_requests(self, request, queryset):
         return self._form_action(
             request,

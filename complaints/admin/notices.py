@@ -107,7 +107,7 @@ class NoticeAdmin(RowActionsMixin, admin.ModelAdmin):
     def row_name(self, obj: Notice) -> str:
         return f"Notice “{obj.title}”"
 
-    @admin.action(description=_("Publish selected notices (send them to citizens)"))
+    @admin.action(description=_("Publish selected notices (send them to citizens)"), permissions=["change"])
     def publish_notices(self, request, queryset):
         self._run_each(
             request,
