@@ -1,5 +1,7 @@
 """The admin index opens on the person's dashboard (see complaints.admin_dashboard)."""
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
@@ -39,3 +41,35 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
 
 admin.site.unregister(PeriodicTask)
 admin.site.register(PeriodicTask, PeriodicTaskAdmin)
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    # Deleting an attempt row is how an administrator unlocks an account before its cool-off ends.
+    cleanup_expired_attempts = _with_permission(axes_admin.AccessAttemptAdmin.cleanup_expired_attempts, "delete")
+
+
+class AuditOnlyMixin:
+    """Sign-in records are the audit trail: read, never edited or deleted from the back office."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AccessLogAdmin(AuditOnlyMixin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(AuditOnlyMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+for _model, _model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, _model_admin)

@@ -13,7 +13,10 @@ class PasswordLoginSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
     def validate(self, attrs):
-        user = authenticate(self.context.get("request"), username=attrs["login"], password=attrs["password"])
+        request = self.context.get("request")
+        # The Django request itself: the lockout (django-axes) marks it, and its middleware answers 429.
+        http_request = getattr(request, "_request", request)
+        user = authenticate(http_request, username=attrs["login"], password=attrs["password"])
         if user is None:
             # Same answer for unknown login, wrong password and deactivated user.
             from rest_framework.exceptions import AuthenticationFailed

@@ -36,6 +36,13 @@ def reference_data() -> dict[str, set[str]]:
 # (offered on the changelist). Anonymous users, citizens and service accounts never get in.
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "auth.Group": admin_only("delete_selected"),
+    # django-axes: locked accounts (deleting a row unlocks it) and the sign-in audit trail (read only).
+    "axes.AccessAttempt": {
+        "view": ADMIN, "add": NOBODY, "change": ADMIN, "delete": ADMIN,
+        "delete_selected": ADMIN, "cleanup_expired_attempts": ADMIN,
+    },
+    "axes.AccessLog": {"view": ADMIN, "add": NOBODY, "change": NOBODY, "delete": NOBODY},
+    "axes.AccessFailureLog": {"view": ADMIN, "add": NOBODY, "change": NOBODY, "delete": NOBODY},
     "token_blacklist.OutstandingToken": {
         # simplejwt's page: read-only fields (its "change" saves nothing), never added or deleted.
         "view": ADMIN,
