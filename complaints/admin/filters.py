@@ -14,6 +14,7 @@ from complaints.models import (
 )
 from departments.models import Department
 from departments.selectors import department_subtree_ids, subtree_ids_for_user
+from grievance.filters import parse_id
 
 
 # --- list filters -----------------------------------------------------------------------------
@@ -45,9 +46,9 @@ class DepartmentSubtreeFilter(admin.SimpleListFilter):
         return [(str(d.pk), format_html("{}{}", "\u2003" * d.depth, d.name)) for d in departments]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(department_id__in=department_subtree_ids(int(value)))
+        department_id = parse_id(self.value()) if self.value() else None
+        if department_id is not None:
+            return queryset.filter(department_id__in=department_subtree_ids(department_id))
         return queryset
 
 
