@@ -22,9 +22,17 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+# Keys that were ever published (this file, old docker-compose.yml): JWTs, OTP hashes and reset
+# links signed with them are forgeable by anyone, however long they look to check --deploy.
+_PUBLISHED_SECRET_KEYS = {_DEV_SECRET_KEY, "change-me-compose-secret-key-please-0123456789abcdef"}
 SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else _DEV_SECRET_KEY)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not DEBUG and (SECRET_KEY in _PUBLISHED_SECRET_KEYS or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a private random value of 50+ characters when DEBUG is off "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -243,6 +251,10 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a fingerprint of the password hash: a password change or reset ends every
+    # session (access tokens at once, refresh tokens at their next use); deactivation too (is_active).
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "accounts.api.serializers.RefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

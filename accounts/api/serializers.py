@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
@@ -80,3 +81,22 @@ class OtpVerifySerializer(serializers.Serializer):
 
 class OtpTokenPairSerializer(TokenPairSerializer):
     created = serializers.BooleanField(help_text=_("True when this verification registered a new citizen."))
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, refusing a token issued before the account's last password change (the
+    token carries a fingerprint of the password hash: CHECK_REVOKE_TOKEN) and a token whose user is
+    gone (a 401, where simplejwt's own serializer raises DoesNotExist)."""
+
+    def validate(self, attrs):
+        from rest_framework.exceptions import AuthenticationFailed
+        from rest_framework_simplejwt.settings import api_settings
+        from rest_framework_simplejwt.utils import get_md5_hash_password
+
+        refresh = self.token_class(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.payload.get(api_settings.USER_ID_CLAIM)).first()
+        if user is None or refresh.payload.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            raise AuthenticationFailed(_("This session has ended; sign in again."), "token_revoked")
+        return super().validate(attrs)
