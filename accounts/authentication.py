@@ -39,10 +39,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         result = self._authenticate_header(request)
         if result is not None:
             view = (getattr(request, "parser_context", None) or {}).get("view")
-            if not declared_api_key_scopes(view):
-                # Deny by default: a key reaches only views that declare a key scope
-                # (HasApiKeyScope.with_scope(...)); which scope it needs, the permission decides.
-                raise exceptions.PermissionDenied(_("API keys may not be used on this endpoint."))
+            scopes = declared_api_key_scopes(view)
+            if not any(result[1].has_scope(scope) for scope in scopes):
+                # Deny by default: a key reaches only views that declare one of its scopes, through
+                # HasApiKeyScope.with_scope(...) or an `api_key_scopes` attribute (reads the view's
+                # own permissions then decide, e.g. reference data the AI service classifies with).
+                raise exceptions.PermissionDenied(_("This API key may not be used on this endpoint."))
         return result
 
     def authenticate_key(self, raw: str):
@@ -74,11 +76,11 @@ def declared_api_key_scopes(view) -> set[str]:
 
     if view is None:
         return set()
+    scopes: set[str] = set(getattr(view, "api_key_scopes", ()))
     try:
         permissions = list(view.get_permissions())
     except Exception:  # noqa: BLE001 - a view that cannot list its permissions declares nothing
-        return set()
-    scopes: set[str] = set()
+        return scopes
     while permissions:
         permission = permissions.pop()
         if isinstance(permission, HasApiKeyScope) and permission.scope:
