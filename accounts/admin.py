@@ -1,3 +1,9 @@
+"""The back office for accounts. Every ModelAdmin scopes its rows and every action declares the
+permission it needs (`allowed_permissions`), so a view-only role is never offered a change; the
+matrix test in grievance/tests/test_admin_matrix.py holds every admin page to one table."""
+
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
@@ -5,8 +11,33 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.forms import ApiKeyAdminForm, StaffUserChangeForm, StaffUserCreationForm
-from accounts.models import ApiKey, User
+from accounts.models import STAFF_ROLES, ApiKey, Role, User
 from grievance.errors import DomainError
+
+# The department tree belongs to the departments app, which imports accounts (never the reverse).
+# It registers how to expand a department id into its subtree (departments/admin.py); until it has,
+# a manager sees nobody: the scope fails closed.
+_department_subtree_ids: Callable[[int], list[int]] | None = None
+
+
+def register_department_subtree(function: Callable[[int], list[int]]) -> None:
+    global _department_subtree_ids
+    _department_subtree_ids = function
+
+
+def users_visible_in_admin(user: User, queryset):
+    """Whose accounts `user` sees in the back office.
+
+    Administrators and executives (who see everything and change nothing): everyone. Managers: the
+    staff of their department and the departments below it, never a citizen or a service account.
+    Anyone else: nobody.
+    """
+    if user.role in (Role.ADMIN, Role.EXECUTIVE):
+        return queryset
+    if user.role == Role.MANAGER and user.department_id is not None and _department_subtree_ids is not None:
+        subtree = _department_subtree_ids(user.department_id)
+        return queryset.filter(role__in=STAFF_ROLES, department_id__in=subtree)
+    return queryset.none()
 
 
 @admin.register(User)
@@ -46,11 +77,24 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal: list = []
     actions = ["deactivate_users", "send_password_reset"]
 
+    def get_queryset(self, request):
+        return users_visible_in_admin(request.user, super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Executives read; they never change (even if a group were given change_user by mistake).
+        if request.user.role == Role.EXECUTIVE:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Accounts are deactivated, never deleted: their complaints, events and audit trail stay.
+        return False
+
     @admin.display(description=_("groups (follow the role)"))
     def role_groups(self, obj: User) -> str:
         return ", ".join(group.name for group in obj.groups.all()) or "-"
 
-    @admin.action(description=_("Deactivate selected users (their sign-ins stop at once)"))
+    @admin.action(description=_("Deactivate selected users (their sign-ins stop at once)"), permissions=["change"])
     def deactivate_users(self, request, queryset):
         done = 0
         for user in queryset:
@@ -61,7 +105,7 @@ class UserAdmin(DjangoUserAdmin):
                 self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
         self.message_user(request, _("%(count)d user(s) deactivated.") % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description=_("Send a password reset link"))
+    @admin.action(description=_("Send a password reset link"), permissions=["change"])
     def send_password_reset(self, request, queryset):
         for user in queryset:
             try:
@@ -114,7 +158,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description=_("Revoke selected keys"))
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
     def revoke_keys(self, request, queryset):
         for key in queryset:
             services.api_key_revoke(api_key=key, actor=request.user)

@@ -23,7 +23,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     keyword = KEYWORD
 
-    def authenticate(self, request):
+    def _authenticate_header(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -34,6 +34,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         return self.authenticate_key(raw)
+
+    def authenticate(self, request):
+        result = self._authenticate_header(request)
+        if result is not None:
+            view = (getattr(request, "parser_context", None) or {}).get("view")
+            scopes = declared_api_key_scopes(view)
+            if not any(result[1].has_scope(scope) for scope in scopes):
+                # Deny by default: a key reaches only views that declare one of its scopes, through
+                # HasApiKeyScope.with_scope(...) or an `api_key_scopes` attribute (reads the view's
+                # own permissions then decide, e.g. reference data the AI service classifies with).
+                raise exceptions.PermissionDenied(_("This API key may not be used on this endpoint."))
+        return result
 
     def authenticate_key(self, raw: str):
         from accounts.services import hash_api_key_secret
@@ -55,3 +67,24 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def declared_api_key_scopes(view) -> set[str]:
+    """The API-key scopes `view` declares through HasApiKeyScope permissions (also inside `|`, `&`
+    and `~` combinations). Empty: the view is for people, and API keys are refused there."""
+    from accounts.permissions import HasApiKeyScope
+
+    if view is None:
+        return set()
+    scopes: set[str] = set(getattr(view, "api_key_scopes", ()))
+    try:
+        permissions = list(view.get_permissions())
+    except Exception:  # noqa: BLE001 - a view that cannot list its permissions declares nothing
+        return scopes
+    while permissions:
+        permission = permissions.pop()
+        if isinstance(permission, HasApiKeyScope) and permission.scope:
+            scopes.add(permission.scope)
+        # DRF's composed permissions (OR, AND, NOT) keep their operands as op1/op2.
+        permissions.extend(getattr(permission, name) for name in ("op1", "op2") if hasattr(permission, name))
+    return scopes

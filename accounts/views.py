@@ -14,6 +14,7 @@ from django.views.generic import FormView
 
 from accounts import services
 from accounts.forms import OtpCodeForm, PhoneLoginForm, ResetSetPasswordForm
+from grievance.client_address import client_address
 
 SESSION_PHONE = "otp_login_phone"
 SESSION_NEXT = "otp_login_next"
@@ -21,7 +22,7 @@ CODE_SENT = _("If this number can receive text messages, a 6-digit code is on it
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def _safe_next(request, candidate: str | None) -> str | None:

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.escalation import escalation_requests_visible_to
 from complaints.models import OPEN_STATUSES, Complaint, EscalationRequest, Status
+from complaints.querysets import overdue_q
+from complaints.selectors import escalation_requests_visible_to
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def admin_dashboard(user) -> list[DashboardTile]:
     is_open = Q(status__in=OPEN_STATUSES)
     counts = Complaint.objects.visible_to(user).aggregate(
         mine=Count("pk", filter=is_open & Q(assignee_id=user.pk)),
-        overdue=Count("pk", filter=is_open & Q(sla_due_at__lt=now)),
+        overdue=Count("pk", filter=overdue_q(now)),
         unassigned=Count("pk", filter=is_open & Q(assignee__isnull=True)),
         new=Count("pk", filter=Q(status=Status.NEW)),
     )

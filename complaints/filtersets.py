@@ -13,6 +13,7 @@ from complaints.querysets import overdue_q
 from complaints.selectors import Point, within_radius
 from departments.models import Category, Department, Priority
 from departments.selectors import department_subtree_ids
+from grievance.filters import BoundedIsoDateTimeFilter, IdOrCodeFilter
 
 MAX_RADIUS_M = 50_000
 
@@ -42,15 +43,13 @@ class PointFilter(django_filters.Filter):
 class ComplaintFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    department = django_filters.CharFilter(
-        method="filter_department", help_text="Code or id; includes sub-departments."
-    )
+    department = IdOrCodeFilter(method="filter_department", help_text="Code or id; includes sub-departments.")
     category = django_filters.CharFilter(method="filter_category", help_text="Code; includes its subcategories.")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Reference, title, description.")
     near = PointFilter(method="filter_near", help_text="latitude,longitude")
     radius_m = django_filters.NumberFilter(
@@ -70,7 +69,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_department(self, queryset, name, value):
-        lookup = Q(pk=int(value)) if value.isdigit() else Q(code=value)
+        lookup = Q(pk=value) if isinstance(value, int) else Q(code=value)
         department = Department.objects.filter(lookup).first()
         if department is None:
             return queryset.none()

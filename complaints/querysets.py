@@ -6,27 +6,15 @@ analytics. Nothing else filters complaints by ownership or department.
 
 from __future__ import annotations
 
-import re
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role
+from grievance.filters import parse_id
 
 # Roles that see every complaint.
 ALL_SEEING_ROLES = frozenset({Role.DISPATCHER, Role.EXECUTIVE, Role.ADMIN})
-
-# A database id as typed in a URL or a form: ASCII digits only ("²" and "٣" are digits to
-# str.isdigit() but not to int()), and small enough for a bigint.
-_ID = re.compile(r"[0-9]{1,18}")
-
-
-def parse_id(value) -> int | None:
-    """`value` as a positive database id, or None when it is not one."""
-    text = str(value).strip() if value is not None else ""
-    return int(text) if _ID.fullmatch(text) else None
-
 
 # --- overdue: the one definition --------------------------------------------------------------
 def overdue_q(now=None) -> Q:

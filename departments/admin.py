@@ -7,8 +7,13 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import register_department_subtree
 from departments.models import Category, ClosureReason, Department, EscalationStep, SLAPolicy
+from departments.selectors import department_subtree_ids
 from departments.services import validate_escalation_levels
+
+# A manager's user list in the back office is the staff of their department subtree.
+register_department_subtree(department_subtree_ids)
 
 
 class EscalationStepFormSet(BaseInlineFormSet):

@@ -59,7 +59,11 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return obj.last_error[:80]
 
-    @admin.action(description=_("Retry the selected failed deliveries"))
+    def has_retry_permission(self, request) -> bool:
+        # Rows are never edited here, but re-queueing a failure is an operator's change.
+        return request.user.has_perm("notifications.change_notificationdelivery")
+
+    @admin.action(description=_("Retry the selected failed deliveries"), permissions=["retry"])
     def retry_failed(self, request, queryset):
         retried = deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(count)d failed deliveries queued again.") % {"count": retried})

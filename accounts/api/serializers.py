@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
@@ -13,7 +14,10 @@ class PasswordLoginSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
     def validate(self, attrs):
-        user = authenticate(self.context.get("request"), username=attrs["login"], password=attrs["password"])
+        request = self.context.get("request")
+        # The Django request itself: the lockout (django-axes) marks it, and its middleware answers 429.
+        http_request = getattr(request, "_request", request)
+        user = authenticate(http_request, username=attrs["login"], password=attrs["password"])
         if user is None:
             # Same answer for unknown login, wrong password and deactivated user.
             from rest_framework.exceptions import AuthenticationFailed
@@ -39,6 +43,8 @@ class LogoutSerializer(serializers.Serializer):
 
 class MeSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Declared without the model's unique check, whose message would reveal a registered address.
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
 
     class Meta:
         model = User
@@ -46,13 +52,15 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "role", "phone", "department", "is_staff"]
 
     def validate_email(self, value):
-        if not value:
-            if not self.instance.phone:
-                raise serializers.ValidationError(_("You need an email address or a phone number."))
-            return None
-        value = value.strip().lower()
-        if User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk).exists():
-            raise serializers.ValidationError(_("This email address is already in use."))
+        # An email is a login and a reset channel: it is never set unverified, and the answer never
+        # says whether another account uses it. Changing it here is refused for everyone alike;
+        # staff ask an administrator (who checks it), citizens sign in by phone.
+        current = (self.instance.email or "").lower() or None
+        value = (value or "").strip().lower() or None
+        if value != current:
+            raise serializers.ValidationError(
+                _("The email address cannot be changed here; ask an administrator to change it.")
+            )
         return value
 
 
@@ -77,3 +85,22 @@ class OtpVerifySerializer(serializers.Serializer):
 
 class OtpTokenPairSerializer(TokenPairSerializer):
     created = serializers.BooleanField(help_text=_("True when this verification registered a new citizen."))
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, refusing a token issued before the account's last password change (the
+    token carries a fingerprint of the password hash: CHECK_REVOKE_TOKEN) and a token whose user is
+    gone (a 401, where simplejwt's own serializer raises DoesNotExist)."""
+
+    def validate(self, attrs):
+        from rest_framework.exceptions import AuthenticationFailed
+        from rest_framework_simplejwt.settings import api_settings
+        from rest_framework_simplejwt.utils import get_md5_hash_password
+
+        refresh = self.token_class(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.payload.get(api_settings.USER_ID_CLAIM)).first()
+        if user is None or refresh.payload.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            raise AuthenticationFailed(_("This session has ended; sign in again."), "token_revoked")
+        return super().validate(attrs)

@@ -1,4 +1,4 @@
-from django.contrib.auth.models import update_last_login
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -30,7 +30,9 @@ class PasswordTokenView(PublicAuthView):
         serializer = PasswordLoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        update_last_login(None, user)
+        # The signal a session login sends: it stamps last_login and clears the account's failed
+        # attempts (django-axes), so a success resets the lockout count on the API too.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(TokenPairSerializer.for_user(user))
 
 

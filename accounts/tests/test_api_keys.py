@@ -22,8 +22,7 @@ def test_key_with_scope_authenticates_as_its_service_account(api_client, make_ap
     response = _key_client(api_client, plaintext).get(PROBE)
     assert response.status_code == 200
     assert response.json() == {"user": key.owner_id, "key": key.prefix}
-    me = api_client.get("/api/v1/auth/me/")
-    assert me.status_code == 200 and me.json()["role"] == Role.SERVICE
+    assert key.owner.role == Role.SERVICE
 
 
 def test_key_is_stored_hashed_with_a_readable_prefix(make_api_key):
@@ -155,3 +154,55 @@ def test_api_key_changelist_query_count_is_fixed(client, admin_user, make_api_ke
     client.force_login(admin_user)
     with django_assert_max_num_queries(10):
         assert client.get("/admin/accounts/apikey/").status_code == 200
+
+
+# --- deny by default (issue 10, finding 9): a key reaches only views that declare its scope -------
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/complaints/"),
+        ("get", "/api/v1/auth/me/"),
+        ("patch", "/api/v1/auth/me/"),
+        ("get", "/api/v1/notifications/"),
+        ("post", "/api/v1/complaints/"),
+    ],
+)
+def test_an_intake_key_is_refused_on_views_that_declare_no_key_scope(api_client, make_api_key, method, path):
+    _key, plaintext = make_api_key(scopes=("intake",))
+    response = getattr(_key_client(api_client, plaintext), method)(path, {}, format="json")
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] in ("permission_denied", "not_authenticated", "authentication_failed")
+
+
+def test_an_intake_key_still_files_through_ai_intake(api_client, make_api_key, category_potholes, sla_default):
+    _key, plaintext = make_api_key(scopes=("intake",))
+    response = _key_client(api_client, plaintext).post(
+        "/api/v1/internal/ai/complaints/",
+        {
+            "title": "Pothole",
+            "description": "Deep one",
+            "category_code": "infrastructure",
+            "subcategory_code": category_potholes.code,
+            "source": "ai",
+            "citizen_phone": "+91 98111 22233",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+
+
+def test_a_scope_inside_a_combined_permission_is_declared():
+    from rest_framework.permissions import IsAdminUser
+    from rest_framework.views import APIView
+
+    from accounts.authentication import declared_api_key_scopes
+    from accounts.permissions import HasApiKeyScope
+
+    class Open311Like(APIView):
+        permission_classes = [IsAdminUser | HasApiKeyScope.with_scope("open311")]
+
+    class PeopleOnly(APIView):
+        permission_classes = [IsAdminUser]
+
+    assert declared_api_key_scopes(Open311Like()) == {"open311"}
+    assert declared_api_key_scopes(PeopleOnly()) == set()

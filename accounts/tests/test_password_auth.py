@@ -78,22 +78,18 @@ def test_me_requires_authentication(api_client):
     assert api_client.get("/api/v1/auth/me/").status_code == 401
 
 
-def test_me_updates_name_email_and_language_but_not_role(auth_client, make_user):
+def test_me_updates_name_and_language_but_not_role(auth_client, make_user):
+    # The email is not changed here (issue 10, finding 10): see test_me_email.py.
     user = make_user(role=Role.CITIZEN)
     client = auth_client(user)
     response = client.patch(
         "/api/v1/auth/me/",
-        {"full_name": "Asha K", "email": "NEW@example.org", "preferred_language": "hi", "role": "admin"},
+        {"full_name": "Asha K", "preferred_language": "hi", "role": "admin"},
         format="json",
     )
     assert response.status_code == 200, response.json()
     user.refresh_from_db()
-    assert (user.full_name, user.email, user.preferred_language, user.role) == (
-        "Asha K",
-        "new@example.org",
-        "hi",
-        Role.CITIZEN,
-    )
+    assert (user.full_name, user.preferred_language, user.role) == ("Asha K", "hi", Role.CITIZEN)
 
 
 def test_me_rejects_an_email_someone_else_has(auth_client, make_user):

@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +29,7 @@ from complaints.filtersets import ComplaintFilterSet, PointField
 from complaints.models import Complaint, Feedback
 from complaints.selectors import comments_for, nearby_open_complaints, timeline_for, with_priority_rank
 from departments.models import Category
+from grievance.api.parsers import LimitedJSONParser
 
 REFERENCE_OR_ID = r"[0-9]+|[A-Za-z]{3}-[0-9]{4}-[0-9]{1,10}"
 
@@ -56,7 +57,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     filter_backends = [DjangoFilterBackend]
     filterset_class = ComplaintFilterSet
     lookup_value_regex = REFERENCE_OR_ID
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [LimitedJSONParser, FormParser, MultiPartParser]
     queryset = Complaint.objects.none()  # for the schema; get_queryset is the real source
 
     def get_queryset(self):

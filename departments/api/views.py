@@ -135,6 +135,8 @@ class DepartmentViewSet(CachedReadMixin, viewsets.ModelViewSet):
 
     serializer_class = DepartmentSerializer
     permission_classes = [PublicReadAdminWrite]
+    # The AI service reads reference data to classify (its key's scope); writes stay admin-only.
+    api_key_scopes = ("intake",)
     filter_backends = [DjangoFilterBackend]
     filterset_class = DepartmentFilter
     pagination_class = None
@@ -191,6 +193,8 @@ class CategoryViewSet(CachedReadMixin, viewsets.ModelViewSet):
 
     serializer_class = CategorySerializer
     permission_classes = [PublicReadAdminWrite]
+    # The AI service reads reference data to classify (its key's scope); writes stay admin-only.
+    api_key_scopes = ("intake",)
     filter_backends = [DjangoFilterBackend]
     filterset_class = CategoryFilter
     pagination_class = None
@@ -216,6 +220,8 @@ class ClosureReasonViewSet(CachedReadMixin, viewsets.ModelViewSet):
 
     serializer_class = ClosureReasonSerializer
     permission_classes = [PublicReadAdminWrite]
+    # The AI service reads reference data to classify (its key's scope); writes stay admin-only.
+    api_key_scopes = ("intake",)
     filter_backends = [DjangoFilterBackend]
     filterset_fields = ["is_active"]
     pagination_class = None
