@@ -18,9 +18,7 @@ class ServiceRequestToken(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     fingerprint = models.CharField(max_length=64, editable=False)
     # Null only between claiming the fingerprint and filing, inside one transaction.
-    complaint = models.OneToOneField(
-        "complaints.Complaint", null=True, on_delete=models.CASCADE, related_name="+"
-    )
+    complaint = models.OneToOneField("complaints.Complaint", null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

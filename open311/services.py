@@ -98,4 +98,3 @@ def service_request_file(
         if existing is None:
             raise
         return existing
-
