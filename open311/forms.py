@@ -41,15 +41,18 @@ class ServiceRequestForm(forms.Form):
             raise ValidationError(f"service_code {code} was not found.")
         return service
 
+    def _given(self, name: str) -> bool:
+        # A field with its own error was given (badly): say that, not that it is missing.
+        return name in self.errors or self.cleaned_data.get(name) not in (None, "")
+
     def clean(self):
         data = super().clean()
-        has_lat, has_long = data.get("lat") is not None, data.get("long") is not None
+        has_lat, has_long = self._given("lat"), self._given("long")
         if has_lat != has_long:
             self.add_error(None, "Give lat and long together.")
-        elif not (has_lat or data.get("address_string") or data.get("address_id")):
-            if "lat" not in self.errors and "long" not in self.errors:
-                self.add_error(None, "A location is required: lat and long, address_string or address_id.")
-        if not (data.get("email") or data.get("phone")):
+        elif not (has_lat or self._given("address_string") or self._given("address_id")):
+            self.add_error(None, "A location is required: lat and long, address_string or address_id.")
+        if not (self._given("email") or self._given("phone")):
             self.add_error(None, "email or phone is required to identify the person reporting.")
         for name in ("lat", "long"):
             if data.get(name) is not None:
