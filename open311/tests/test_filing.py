@@ -275,3 +275,14 @@ def test_a_complaint_filed_over_open311_reads_back_as_open(client, form):
     assert (row["status"], row["service_code"], row["description"]) == ("open", "pothole", "Pothole")
     assert Complaint.objects.get().status == Status.NEW
     assert "floods" not in client.get(f"/open311/v2/requests/{created['service_request_id']}.xml").content.decode()
+
+
+def test_a_key_from_the_create_api_key_command_can_file(client, form):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_api_key", "311 app", "--scope", "open311", stdout=out, stderr=StringIO())
+    assert post(client, form | {"api_key": out.getvalue().strip()}).status_code == 201
+    assert Complaint.objects.get().created_by.email == "311-app@services.invalid"
