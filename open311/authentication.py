@@ -26,6 +26,6 @@ class GeoReportApiKeyAuthentication(ApiKeyAuthentication):
                 raw = None
         if not raw:
             return None
-        if not isinstance(raw, str) or len(raw) > 200:
+        if not isinstance(raw, str) or len(raw) > 200 or not raw.isprintable():
             raise exceptions.AuthenticationFailed("Invalid api_key.")
         return self.authenticate_key(raw.strip())

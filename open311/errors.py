@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
@@ -59,6 +59,8 @@ def _status_and_descriptions(exc: Exception) -> tuple[int, list[str]] | None:
         return (403 if exc.status_code == 403 else 400), [exc.message]
     if isinstance(exc, RequestDataTooBig):
         return 400, ["The request body is too large."]
+    if isinstance(exc, SuspiciousOperation):  # e.g. more form fields than Django reads
+        return 400, ["The request could not be read."]
     if isinstance(exc, Http404):
         return 404, ["Not found."]
     if isinstance(exc, exceptions.NotAuthenticated):

@@ -12,7 +12,7 @@ from open311 import selectors
 
 MAX_DESCRIPTION = 4000
 # attribute[CODE]=value, or attribute[CODE][]=value for a multi-value list.
-ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,100})\](\[\])?$")
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]\x00]{1,100})\](\[\])?$")
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_VALUE = 1000
 COORDINATE = Decimal("0.000001")  # the precision complaints store

@@ -19,6 +19,7 @@ from open311.models import ServiceRequestToken
 # The spec's limits for GET requests.
 MAX_WINDOW = dt.timedelta(days=90)
 MAX_REQUESTS = 1000
+MAX_SERVICE_CODES = 200
 
 # What a request row reads: all public (the public tracking allow-list plus the location that
 # "nearby" shows). Citizen, description, address, notes and metadata are never loaded.
@@ -129,6 +130,8 @@ def parse_request_filters(params, *, now: dt.datetime | None = None) -> RequestF
         return RequestFilters(service_request_ids=ids)
 
     codes = tuple(dict.fromkeys(_split(params.get("service_code"))))
+    if len(codes) > MAX_SERVICE_CODES:
+        raise bad_request(f"At most {MAX_SERVICE_CODES} service_code values at once.")
     statuses = frozenset(s.lower() for s in _split(params.get("status")))
     if statuses - {"open", "closed"}:
         raise bad_request("status must be open, closed, or both (comma separated).")

@@ -36,6 +36,14 @@ class GeoReportView(APIView):
     def get_exception_handler(self):
         return georeport_exception_handler
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # the format first, so the error is in it
+        # A NUL reaches no database (PostgreSQL refuses it in text): garbage in, a 400 out.
+        values = [request.path, *map(str, kwargs.values())]
+        values += [value for _key, items in request.query_params.lists() for value in [_key, *items]]
+        if any("\x00" in value for value in values):
+            raise bad_request("Null characters are not allowed.")
+
     def track_url(self, reference: str) -> str:
         return self.request.build_absolute_uri(reverse("complaints:track-detail", kwargs={"reference": reference}))
 
@@ -90,7 +98,9 @@ class RequestListView(GeoReportView):
         if not form.is_valid():
             raise ValidationError(form.errors.as_data())
         attributes = attributes_from(request.data)
-        fingerprint = request_fingerprint(owner=request.user, items=list(request.data.lists()))
+        # Files are not part of GeoReport v2 (media_url is): an uploaded one is ignored, here too.
+        fields = [(key, values) for key, values in request.data.lists() if all(isinstance(v, str) for v in values)]
+        fingerprint = request_fingerprint(owner=request.user, items=fields)
         filed = service_request_file(
             service_account=request.user, data=form.cleaned_data, attributes=attributes, fingerprint=fingerprint
         )

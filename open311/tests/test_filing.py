@@ -286,3 +286,31 @@ def test_a_key_from_the_create_api_key_command_can_file(client, form):
     call_command("create_api_key", "311 app", "--scope", "open311", stdout=out, stderr=StringIO())
     assert post(client, form | {"api_key": out.getvalue().strip()}).status_code == 201
     assert Complaint.objects.get().created_by.email == "311-app@services.invalid"
+
+
+def test_an_uploaded_file_is_ignored_like_any_field_outside_the_spec(client, form):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    assert client.post(f"{URL}.json", form | {"media": upload}).status_code == 201
+    assert "media" not in Complaint.objects.get().metadata["open311"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"api_key": "grv_abc\x00.secret"},
+        {"service_code": "pot\x00hole"},
+        {"attribute[de\x00pth]": "1"},
+        {"device_id": "\x00"},
+        {f"attribute[a{n}]": "x" for n in range(1001)},  # more fields than Django reads
+    ],
+)
+def test_null_characters_and_floods_of_fields_are_refused_not_a_500(client, form, change):
+    response = post(client, form | change)
+    assert response.status_code in (201, 400, 403), response.content
+    if response.status_code != 201:
+        assert response.json()[0]["code"] == response.status_code
+        assert not Complaint.objects.exists()
+    else:  # a NUL in an attribute's name: the attribute is not one, and is left out
+        assert Complaint.objects.get().metadata["open311"]["attributes"] == {"depth": "30cm"}

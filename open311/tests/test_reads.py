@@ -318,3 +318,27 @@ def test_a_page_of_1000_requests_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(1):
         response = client.get(f"{BASE}/requests.xml")
     assert len(xml_of(response).findall("request")) == 1000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests/GRV%00.json",
+        "/services/pot%00hole.json",
+        "/tokens/%00.json",
+        "/requests.json?service_code=%00",
+        "/requests.json?service_request_id=GRV-2026-000001,%00",
+        "/requests.json?start_date=2026-01-01%00",
+    ],
+)
+def test_null_characters_in_reads_are_a_400_not_a_500(client, path):
+    response = client.get(f"{BASE}{path}")
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "Null characters are not allowed."}]
+
+
+def test_too_many_service_codes_are_a_400(client):
+    codes = ",".join(f"code-{n}" for n in range(201))
+    response = client.get(f"{BASE}/requests.json", {"service_code": codes})
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "At most 200 service_code values at once."}]
