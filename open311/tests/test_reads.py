@@ -213,7 +213,7 @@ def test_updated_datetime_is_the_latest_public_event_not_an_internal_note(client
         created_at=timezone.now() + dt.timedelta(hours=5)
     )
     [row] = client.get(f"{BASE}/requests/{complaint.reference}.json").json()
-    latest_public = public_timeline(complaint).last().created_at
+    latest_public = list(public_timeline(complaint))[-1].created_at
     assert row["updated_datetime"] == timezone.localtime(latest_public).isoformat(timespec="seconds")
 
 
