@@ -188,6 +188,7 @@ class ApiKeyScope(models.TextChoices):
     """What a service may do with its key. Add a scope here, then check it with HasApiKeyScope."""
 
     INTAKE = "intake", _("Post complaints on behalf of citizens")
+    OPEN311 = "open311", _("File Open311 GeoReport v2 service requests")
 
 
 class ApiKeyQuerySet(models.QuerySet):

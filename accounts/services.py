@@ -20,6 +20,7 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -213,6 +214,29 @@ def citizen_get_or_create(*, phone: str, full_name: str = "") -> tuple[User, boo
             return user, True
     except IntegrityError:  # someone registered the same phone a moment ago
         return User.objects.get(phone=phone), False
+
+
+def citizen_get_or_create_by_email(*, email: str, full_name: str = "") -> tuple[User, bool]:
+    """The user with this email, or a new citizen with it (no password), for intake channels such as
+    Open311 that may know a reporter by email only. A bad address is a ValidationError on "email"."""
+    email = _normalize_email(email)
+    try:
+        validate_email(email or "")
+        if len(email) > User._meta.get_field("email").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise ValidationError({"email": ["Enter a valid email address."]}) from None
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            user = User(email=email, full_name=(full_name or "").strip()[:150], role=Role.CITIZEN)
+            user.set_unusable_password()
+            user.save()
+            return user, True
+    except IntegrityError:  # the same address registered a moment ago
+        return User.objects.get(email__iexact=email), False
 
 
 # --- Staff and other users ------------------------------------------------------------------------

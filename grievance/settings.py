@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "departments",
     "complaints",
     "analytics",
+    "open311",
     "grievance",
 ]
 
@@ -207,6 +208,10 @@ COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", defau
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Open311 GeoReport v2 ------------------------------------------------------------------------
+# Who client developers write to about the Open311 endpoint (shown in discovery).
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 
 # --- REST API -------------------------------------------------------------------------------
 # Deepest nesting of objects and arrays a JSON body may have (AI intake metadata is the deepest).

@@ -15,6 +15,7 @@ urlpatterns = [
     # The admin index with the person's dashboard; every other admin page is admin.site's own.
     path("admin/", admin_index),
     path("admin/", admin.site.urls),
+    path("open311/v2/", include("open311.urls")),
     path("api/v1/", include(("grievance.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
