@@ -87,7 +87,9 @@ def handle_inbound(*, message_id: int) -> str:
         if message is None:
             return "skipped"
         conversation = (
-            Conversation.objects.select_for_update().select_related("citizen").get(pk=message.conversation_id)
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("citizen")
+            .get(pk=message.conversation_id)
         )
         Flow(conversation, message).run()
         message.status = Message.Status.PROCESSED
@@ -253,7 +255,7 @@ class Flow:
 
     def status(self, reference: str) -> None:
         """The public, PII-free view: status, department, the last public step and its official note."""
-        complaint = Complaint.objects.public().select_related("department").filter(reference=reference).first()
+        complaint = Complaint.objects.public().filter(reference=reference).first()
         if complaint is None:
             self.say("status_unknown", reference=reference)
             return
@@ -261,7 +263,7 @@ class Flow:
         last = timeline[-1] if timeline else None
         when = timezone.localtime(last.created_at if last else complaint.updated_at)
         note = f" {last.note}" if last and last.note else ""
-        department = f" ({complaint.department.localized_name(self.language)})" if complaint.department else ""
+        department = f" ({complaint.department.name})" if complaint.department_id else ""
         own = complaint.citizen_id == self.citizen.pk
         if own:
             self.message.complaint = complaint

@@ -10,10 +10,12 @@ import datetime as dt
 import logging
 from dataclasses import asdict
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from complaints import policies, services
@@ -70,7 +72,10 @@ def _queue(task_name: str, message_id: int) -> None:
 
     try:
         getattr(tasks, task_name).delay(message_id)
-    except Exception:
+    except Retry:
+        # Eager mode (no broker) cannot wait for a retry: the row stays pending for the sweep.
+        logger.info("messaging: %s for message %s will be retried by the sweep", task_name, message_id)
+    except (OperationalError, OSError):
         # Broker down: the row is committed; the sweep (deliver_pending_messages) picks it up.
         logger.warning("messaging: could not queue %s for message %s; the sweep will", task_name, message_id)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from messaging import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -21,7 +25,12 @@ def process_inbound(message_id: int) -> str:
     """Run the conversation flow on one stored inbound message (once: the row is locked and marked)."""
     from messaging.flow import handle_inbound
 
-    return handle_inbound(message_id=message_id)
+    try:
+        return handle_inbound(message_id=message_id)
+    except Exception:
+        # Rolled back as a whole; logged here because the retry would otherwise hide the cause.
+        logger.exception("messaging: processing inbound message %s failed; it will be retried", message_id)
+        raise
 
 
 @shared_task(bind=True, name="messaging.tasks.send_message", acks_late=True, ignore_result=True, max_retries=None)

@@ -74,7 +74,9 @@ def send_updates(event_ids: list[int]) -> None:
 def _send_one(event: ComplaintEvent, conversation_id: int) -> None:
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().select_related("citizen").get(pk=conversation_id)
+            conversation = (
+                Conversation.objects.select_for_update(of=("self",)).select_related("citizen").get(pk=conversation_id)
+            )
             if conversation.citizen_id != event.complaint.citizen_id or not wants_updates(conversation):
                 return
             message_send(
