@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "departments.view_*",
         "complaints.view_*",
         "analytics.view_*",
+        "messaging.view_message",
     ],
     Role.OFFICER: [
         "departments.view_*",
@@ -28,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.change_complaint",
         "complaints.add_comment",
         "complaints.add_attachment",
+        "messaging.view_message",
     ],
     Role.MANAGER: [
         "accounts.view_user",
@@ -41,11 +43,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.change_escalationrequest",
         "complaints.add_notice",
         "complaints.change_notice",
+        "messaging.view_message",
     ],
     Role.DISPATCHER: [
         "departments.view_*",
         "complaints.view_*",
         "complaints.change_complaint",
+        "messaging.view_message",
     ],
     # Admins are superusers as well; the group makes their reach visible in the admin.
     Role.ADMIN: [ALL_PERMISSIONS],

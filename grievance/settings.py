@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "complaints",
     "analytics",
     "open311",
+    "messaging",
     "grievance",
 ]
 
@@ -212,6 +213,34 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Open311 GeoReport v2 ------------------------------------------------------------------------
 # Who client developers write to about the Open311 endpoint (shown in discovery).
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+
+# --- Messaging channels (Telegram, WhatsApp, SMS): see README "Messaging channels" ---------
+# Outbound base URLs are settings so tests (and staging) point them at a local stub.
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_API_BASE_URL = env.str("WHATSAPP_API_BASE_URL", default="https://graph.facebook.com")
+WHATSAPP_API_VERSION = env.str("WHATSAPP_API_VERSION", default="v21.0")
+# Inbound SMS reuses TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_FROM_NUMBER above.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+# The public origin Twilio calls (https://grievance.example.gov): its signature covers the full URL,
+# which a proxy in front of the app may rewrite. Empty: the URL of the request as received.
+MESSAGING_PUBLIC_BASE_URL = env.str("MESSAGING_PUBLIC_BASE_URL", default="")
+# Webhooks whose message is older than this are refused as replays (providers that date messages).
+MESSAGING_WEBHOOK_MAX_AGE_SECONDS = env.int("MESSAGING_WEBHOOK_MAX_AGE_SECONDS", default=600)
+# Minutes a half-finished conversation (filing a complaint) is kept before it is dropped.
+MESSAGING_CONVERSATION_TTL_MINUTES = env.int("MESSAGING_CONVERSATION_TTL_MINUTES", default=30)
+# Sending attempts per outbound message before it is marked failed; seconds for each provider call.
+MESSAGING_SEND_MAX_ATTEMPTS = env.int("MESSAGING_SEND_MAX_ATTEMPTS", default=6)
+MESSAGING_HTTP_TIMEOUT_SECONDS = env.int("MESSAGING_HTTP_TIMEOUT_SECONDS", default=10)
+# Consecutive failed sends after which /api/v1/channels/status/ warns that a provider is failing.
+MESSAGING_HEALTH_FAILURE_THRESHOLD = env.int("MESSAGING_HEALTH_FAILURE_THRESHOLD", default=3)
+if MESSAGING_SEND_MAX_ATTEMPTS < 1 or MESSAGING_HEALTH_FAILURE_THRESHOLD < 1:
+    raise ImproperlyConfigured("MESSAGING_SEND_MAX_ATTEMPTS and MESSAGING_HEALTH_FAILURE_THRESHOLD must be >= 1.")
 
 # --- REST API -------------------------------------------------------------------------------
 # Deepest nesting of objects and arrays a JSON body may have (AI intake metadata is the deepest).

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("departments.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("messaging.api.urls")),
 ]
