@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("departments.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("analytics.api.urls")),
 ]
