@@ -8,4 +8,6 @@ urlpatterns = [
     path("analytics/team/", views.TeamView.as_view(), name="analytics-team"),
     path("analytics/heatmap/", views.HeatmapView.as_view(), name="analytics-heatmap"),
     path("analytics/rankings/", views.RankingsView.as_view(), name="analytics-rankings"),
+    path("analytics/exports/complaints.csv", views.ComplaintsCsvView.as_view(), name="analytics-export-complaints"),
+    path("analytics/exports/<slug:table>.csv", views.TableCsvView.as_view(), name="analytics-export-table"),
 ]

@@ -1,10 +1,13 @@
 """Analytics endpoints: validate the filters, call one selector with the reader's scope, return it."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import selectors
+from analytics import exports, selectors
 from analytics.api import serializers as s
 from analytics.api.permissions import CanReadAnalytics
 
@@ -102,3 +105,50 @@ class RankingsView(AnalyticsView):
 
     def compute(self, scope, filters, params):
         return selectors.rankings(scope, filters)
+
+
+def _csv_response(filename: str, header, rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ComplaintsCsvView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+    @extend_schema(
+        parameters=[s.FiltersSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="CSV of the complaints filed in the period that you may see (streamed, any size)",
+    )
+    def get(self, request):
+        params = s.FiltersSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.filters()
+        header, rows = exports.complaint_rows(selectors.Scope.for_user(request.user), filters)
+        return _csv_response(f"complaints-{filters.since}-{filters.until}.csv", header, rows)
+
+
+class TableCsvView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+    @extend_schema(
+        parameters=[
+            s.TrendFiltersSerializer,
+            OpenApiParameter("table", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(exports.TABLES)),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="CSV of one KPI table (kpis, trends, team, wards, rankings)",
+    )
+    def get(self, request, table: str):
+        if table not in exports.TABLES:
+            raise NotFound(f"No such table; choose one of {', '.join(exports.TABLES)}.")
+        params = s.TrendFiltersSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.filters()
+        scope = selectors.Scope.for_user(request.user)
+        if table == "trends":
+            header, rows = exports.TABLES[table](scope, filters, params.validated_data["granularity"])
+        else:
+            header, rows = exports.TABLES[table](scope, filters)
+        return _csv_response(f"{table}-{filters.since}-{filters.until}.csv", header, rows)
