@@ -273,7 +273,7 @@ def live_figures(scope: Scope, filters: Filters, now: dt.datetime | None = None)
 def kpis(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict:
     """Every KPI of the issue for a period and scope, in four queries (five on SQLite's portable path)."""
     start, end = local_bounds(filters.since, filters.until)
-    figures = derived(summaries(scope, filters).aggregate(**_sums()))
+    figures = period_figures(scope, filters)
     figures.update(live_figures(scope, filters, now))
     raw = complaints(scope, filters)
     figures["resolution_time"] = _duration_percentiles(
@@ -355,10 +355,14 @@ def trends(scope: Scope, filters: Filters, granularity: str = "day") -> dict:
 
 
 # --- team performance ------------------------------------------------------------------------
-def team(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict:
-    """Per department (summaries, plus open and overdue now) and per officer (raw): five queries."""
+def period_figures(scope: Scope, filters: Filters) -> dict:
+    """The flows of the period (received, resolved, SLA, ratings, ...) from the summaries: one query."""
+    return derived(summaries(scope, filters).aggregate(**_sums()))
+
+
+def department_figures(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> list[dict]:
+    """Per department: the period's flows (summaries) and open and overdue now (raw); three queries."""
     now = now or timezone.now()
-    start, end = local_bounds(filters.since, filters.until)
     names = dict(Department.objects.values_list("id", "name"))
     by_department = {
         row["department_id"]: row
@@ -372,19 +376,19 @@ def team(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(sla_due_at__lt=now)))
         .order_by()
     }
-    departments = []
+    rows = []
     for department_id in sorted(set(by_department) | set(open_rows), key=lambda pk: names.get(pk, "") if pk else ""):
         figures = derived(by_department.get(department_id, {}))
         live = open_rows.get(department_id, {})
-        departments.append(
+        rows.append(
             {
                 "department_id": department_id,
                 "department": names.get(department_id, "Not yet routed"),
                 "open": live.get("open", 0),
                 "overdue": live.get("overdue", 0),
                 **{
-                    k: figures[k]
-                    for k in (
+                    key: figures[key]
+                    for key in (
                         "received",
                         "resolved",
                         "sla_compliance",
@@ -395,8 +399,17 @@ def team(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict
                 },
             }
         )
-    officers = _officers(complaints(scope, filters), start, end, now)
-    return {"departments": departments, "officers": officers}
+    return rows
+
+
+def team(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict:
+    """Per department (summaries, plus open and overdue now) and per officer (raw): five queries."""
+    now = now or timezone.now()
+    start, end = local_bounds(filters.since, filters.until)
+    return {
+        "departments": department_figures(scope, filters, now),
+        "officers": _officers(complaints(scope, filters), start, end, now),
+    }
 
 
 def _officers(raw: QuerySet, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[dict]:

@@ -249,6 +249,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Analytics --------------------------------------------------------------------------------
+# Map tiles for the dashboard's map, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind the
+# provider's usage policy) or your own tile server. Empty: no map, the ward table only.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
