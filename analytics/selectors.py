@@ -180,7 +180,7 @@ def _seconds(later: str, earlier: str) -> Func:
     return Func(duration, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField())
 
 
-def _duration_percentiles(qs: QuerySet, later: str, earlier: str = "created_at") -> dict[str, float | None]:
+def duration_percentiles(qs: QuerySet, later: str, earlier: str = "created_at") -> dict[str, float | None]:
     """Median and 90th percentile of later - earlier over `qs`, in hours, in one query.
 
     PostgreSQL computes them in the database (percentile_cont); elsewhere (SQLite) the durations are
@@ -276,10 +276,10 @@ def kpis(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> dict
     figures = period_figures(scope, filters)
     figures.update(live_figures(scope, filters, now))
     raw = complaints(scope, filters)
-    figures["resolution_time"] = _duration_percentiles(
+    figures["resolution_time"] = duration_percentiles(
         raw.filter(resolved_at__gte=start, resolved_at__lt=end), "resolved_at"
     )
-    figures["first_action_time"] = _duration_percentiles(_first_actions(raw, start, end), "first_action_at")
+    figures["first_action_time"] = duration_percentiles(_first_actions(raw, start, end), "first_action_at")
     return figures
 
 
