@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
 
 from analytics.history import HISTORY_PREFIX, generate_history, plan_from_database
 from analytics.summaries import rebuild_range
 from complaints.models import Complaint
 
-DEMO_HISTORY_COMPLAINTS = 6000
 DEMO_HISTORY_DAYS = 365
 
 
-def seed_demo_history(*, stdout=None, count: int = DEMO_HISTORY_COMPLAINTS, days: int = DEMO_HISTORY_DAYS) -> dict:
-    """Write a year of generated complaints (once) and rebuild the summaries of that year.
+def seed_demo_history(*, stdout=None, count: int | None = None, days: int = DEMO_HISTORY_DAYS) -> dict:
+    """Write a year of generated complaints (once; `count` defaults to the setting
+    ANALYTICS_DEMO_HISTORY_COMPLAINTS) and rebuild the summaries of that year.
 
     Idempotent: history already present (references starting with HISTORY_PREFIX) is not written
     again; the rebuild is idempotent anyway. Returns {"created": n, "summary_rows": m}.
     """
+    count = settings.ANALYTICS_DEMO_HISTORY_COMPLAINTS if count is None else count
     created = 0
-    if not Complaint.objects.filter(reference__startswith=HISTORY_PREFIX).exists():
+    if count and not Complaint.objects.filter(reference__startswith=HISTORY_PREFIX).exists():
         plan = plan_from_database()
         if plan is not None:
             created = generate_history(plan, count=count, days=days)

@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
 # provider's usage policy) or your own tile server. Empty: no map, the ward table only.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# How many generated complaints `manage.py seed` writes as the dashboard's year of demo history.
+ANALYTICS_DEMO_HISTORY_COMPLAINTS = env.int("ANALYTICS_DEMO_HISTORY_COMPLAINTS", default=6000)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
