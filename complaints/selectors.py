@@ -128,6 +128,12 @@ def nearby_open_complaints(*, center: Point, radius_m: float, category=None, lim
     return rows
 
 
+def public_events_q() -> Q:
+    """The public timeline's rows, as a filter on ComplaintEvent (for set-based reads such as Open311's
+    updated_datetime)."""
+    return Q(is_internal=False, action__in=PUBLIC_EVENT_ACTIONS)
+
+
 def public_note(event: ComplaintEvent) -> str:
     return event.note if event.action in PUBLIC_NOTE_ACTIONS else ""
 
@@ -148,7 +154,7 @@ def public_events(events) -> list[ComplaintEvent]:
 def public_timeline(complaint: Complaint) -> list[ComplaintEvent]:
     """The public, PII-free timeline: status steps in order, official notes only, nobody named."""
     events = (
-        ComplaintEvent.objects.filter(complaint_id=complaint.pk, is_internal=False, action__in=PUBLIC_EVENT_ACTIONS)
+        ComplaintEvent.objects.filter(public_events_q(), complaint_id=complaint.pk)
         .only("action", "from_status", "to_status", "note", "created_at", "is_internal")
         .order_by("created_at", "id")
     )

@@ -308,6 +308,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Analytics --------------------------------------------------------------------------------
+# Map tiles for the dashboard's map, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind the
+# provider's usage policy) or your own tile server. Empty: no map, the ward table only.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# How many generated complaints `manage.py seed` writes as the dashboard's year of demo history.
+ANALYTICS_DEMO_HISTORY_COMPLAINTS = env.int("ANALYTICS_DEMO_HISTORY_COMPLAINTS", default=6000)
+
 # --- Security -------------------------------------------------------------------------------
 # Addresses or networks of our own proxies (TLS terminator, load balancer). Only they may say who
 # the client is through X-Forwarded-For; everyone else's header is ignored (grievance/client_address.py).

@@ -20,3 +20,5 @@ STORAGES = {
 }
 DEBUG = False
 SECURE_SSL_REDIRECT = False
+# The demo seed's analytics history: enough for a year of charts, few enough for fast seed tests.
+ANALYTICS_DEMO_HISTORY_COMPLAINTS = 200

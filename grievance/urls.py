@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("complaints.urls")),  # /complaints/... and /track/...
+    path("", include("analytics.urls")),  # /analytics/ (staff dashboard) and /performance/ (public)
     path("health", health, name="health"),
     # The admin index with the person's dashboard; every other admin page is admin.site's own.
     path("admin/", admin_index),

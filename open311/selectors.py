@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
+from complaints.selectors import public_events_q
 from departments.models import Category
 from open311.errors import bad_request
 from open311.models import ServiceRequestToken
@@ -58,21 +59,10 @@ def service_by_code(code: str) -> Category | None:
     return services().filter(code=code).first()
 
 
-try:
-    # The public timeline's allow-list of event kinds (issue 17, on main). Until this branch meets
-    # it, every event that is not internal is public, as complaints.selectors.public_timeline says
-    # here. Delete the fallback once merged.
-    from complaints.selectors import PUBLIC_EVENT_ACTIONS
-except ImportError:  # pragma: no cover - only before the merge with issue 17
-    PUBLIC_EVENT_ACTIONS = None
-
-
 def _latest_public_event_at():
     # The set-based form of complaints.selectors.public_timeline: the time of the latest line the
     # public sees, so an internal note never moves updated_datetime. One subquery for the page.
-    events = ComplaintEvent.objects.filter(complaint=OuterRef("pk"), is_internal=False)
-    if PUBLIC_EVENT_ACTIONS is not None:
-        events = events.filter(action__in=PUBLIC_EVENT_ACTIONS)
+    events = ComplaintEvent.objects.filter(public_events_q(), complaint=OuterRef("pk"))
     return Subquery(events.order_by("-created_at", "-id").values("created_at")[:1])
 
 

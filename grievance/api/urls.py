@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("departments.api.urls")),
     path("", include("complaints.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("analytics.api.urls")),
 ]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import Role, User
+from analytics.seed import seed_demo_history
 from complaints.seed import seed_demo_complaints
 from departments.seed import seed_demo_staff, seed_reference_data, summary
 
@@ -87,4 +88,7 @@ class Command(BaseCommand):
                 f"from {demo['citizens']['total']} demo citizens ({demo['citizens']['created']} new)."
             )
         )
+        self.stdout.write("Analytics history:")
+        history = seed_demo_history(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Analytics history: {history['created']} complaints written."))
         return rows

@@ -1,0 +1,65 @@
+"""The daily summary table: what the dashboards read instead of a million raw complaints.
+
+One row per local date x department x category x ward x source x priority, holding the counts and
+duration sums every KPI needs. Each figure is dated by when it happened (received on the filing
+date, resolved on the resolution date, ...) and keyed by the complaint's *current* classification,
+so a row always equals a direct count over the raw complaints (see `analytics.summaries`).
+Rows are derived data: rebuilt from raw rows, never edited by hand.
+"""
+
+from django.db import models
+
+
+class DailySummary(models.Model):
+    day = models.DateField()
+    department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "departments.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ward = models.CharField(max_length=60, blank=True)
+    source = models.CharField(max_length=8)
+    priority = models.CharField(max_length=8)
+
+    # Counted on the day it happened.
+    received = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    # Of those resolved that day: how many had a due time, and how many met it.
+    resolved_with_sla = models.PositiveIntegerField(default=0)
+    resolved_within_sla = models.PositiveIntegerField(default=0)
+    # Durations in seconds; the count of first actions is its own column, the count of
+    # resolutions is `resolved`.
+    first_action_count = models.PositiveIntegerField(default=0)
+    first_action_seconds = models.FloatField(default=0)
+    resolution_seconds = models.FloatField(default=0)
+    # Citizen feedback, dated by when it was given.
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_high_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "daily summary"
+        verbose_name_plural = "daily summaries"
+        indexes = [
+            # Every dashboard query is "a date range, maybe some departments".
+            models.Index(fields=["day", "department"], name="summary_day_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id}/{self.category_id}/{self.ward}/{self.source}/{self.priority}"
+
+
+class SummaryDay(models.Model):
+    """One row per summarised date: locked while that date's rows are replaced, so two rebuilds
+    (the command and the outbox consumer) never interleave their delete and insert."""
+
+    day = models.DateField(primary_key=True)
+    rebuilt_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -1,0 +1,184 @@
+"""Every figure the product shows equals a direct count over the raw complaints: after a rebuild,
+after the outbox consumer has seen events (repeated, out of order), for every scope and filter."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from analytics import selectors, summaries
+from analytics.models import DailySummary
+from analytics.tests import oracle
+from analytics.tests.conftest import NOW
+from complaints import services
+from complaints.models import Complaint, ComplaintEvent, Status
+
+TODAY = NOW.date()
+PERIODS = [(TODAY - dt.timedelta(days=29), TODAY), (TODAY - dt.timedelta(days=130), TODAY)]
+
+
+def _rebuild_everything(until=None):
+    call_command("rebuild_analytics", "--since", "2025-10-01", "--until", str(until or dt.date.today()))
+
+
+def _hours(seconds):
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def assert_kpis_agree(scope, filters, raw, now=NOW):
+    shown = selectors.kpis(scope, filters, now=now)
+    expected = oracle.figures(raw, filters.since, filters.until)
+    for name in ("received", "resolved", "closed", "rejected", "reopened", "escalated", "rating_count"):
+        assert shown[name] == expected[name], name
+    assert shown["sla_sample"] == expected["resolved_with_sla"]
+    assert shown["sla_compliance"] == selectors.ratio(expected["resolved_within_sla"], expected["resolved_with_sla"])
+    assert shown["avg_rating"] == selectors.ratio(expected["rating_sum"], expected["rating_count"])
+    assert shown["rating_high_share"] == selectors.ratio(expected["rating_high_count"], expected["rating_count"])
+    assert shown["feedback_response_rate"] == selectors.ratio(expected["rating_count"], expected["closed"])
+    for shown_key, expected_key in (
+        ("avg_resolution_hours", "resolution_mean"),
+        ("avg_first_action_hours", "first_action_mean"),
+    ):
+        assert shown[shown_key] == pytest.approx(_hours(expected[expected_key]), abs=0.011), shown_key
+    for group, prefix in (("resolution_time", "resolution"), ("first_action_time", "first_action")):
+        assert shown[group]["median_hours"] == pytest.approx(_hours(expected[f"{prefix}_median"]), abs=0.011)
+        assert shown[group]["p90_hours"] == pytest.approx(_hours(expected[f"{prefix}_p90"]), abs=0.011)
+    live = oracle.open_now(raw, now)
+    assert (shown["open"], shown["overdue"]) == (live["open"], live["overdue"])
+    assert sum(bucket["count"] for bucket in shown["backlog_age"]) == live["open"]
+    return shown
+
+
+def test_generated_history_is_varied(city):
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert statuses >= {"new", "in_progress", "resolved", "closed", "rejected"}
+    actions = set(ComplaintEvent.objects.values_list("action", flat=True))
+    assert actions >= {"triage", "start", "resolve", "reopen", "escalate", "reject", "close"}
+    routed = [city[name].default_department_id for name in ("roads", "lights", "water")]
+    assert Complaint.objects.exclude(department__in=routed).exists(), "some escalated to a parent department"
+    assert Complaint.objects.filter(feedback__isnull=False).exists()
+
+
+@pytest.mark.parametrize("since,until", PERIODS)
+def test_kpis_agree_with_raw_counts_for_every_role(
+    city, since, until, executive, dispatcher, manager_public_works, officer_water, dept_public_works, dept_water
+):
+    _rebuild_everything()
+    filters = selectors.Filters(since=since, until=until)
+    everything = Complaint.objects.all()
+    for user, raw in (
+        (executive, everything),
+        (dispatcher, everything),
+        (
+            manager_public_works,
+            everything.filter(
+                department__in=[dept_public_works.pk, *dept_public_works.children.values_list("pk", flat=True)]
+            ),
+        ),
+        (officer_water, everything.filter(department=dept_water)),
+    ):
+        shown = assert_kpis_agree(selectors.Scope.for_user(user), filters, raw)
+        assert shown["received"] > 0
+
+
+def test_kpis_agree_under_every_filter(city, executive, dept_roads, dept_public_works):
+    _rebuild_everything()
+    scope = selectors.Scope.for_user(executive)
+    since, until = PERIODS[1]
+    everything = Complaint.objects.all()
+    public_works = [dept_public_works.pk, *dept_public_works.children.values_list("pk", flat=True)]
+    for filter_values, raw in (
+        ({"department": dept_roads.pk}, everything.filter(department=dept_roads)),
+        ({"department": dept_public_works.pk}, everything.filter(department__in=public_works)),
+        ({"category": city["water"].pk}, everything.filter(category=city["water"])),
+        ({"ward": "Ward 3"}, everything.filter(ward="Ward 3")),
+        ({"source": "mobile"}, everything.filter(source="mobile")),
+        ({"priority": "high"}, everything.filter(priority="high")),
+        ({"priority": "low", "ward": "Ward 7"}, everything.filter(priority="low", ward="Ward 7")),
+    ):
+        shown = assert_kpis_agree(scope, selectors.Filters(since=since, until=until, **filter_values), raw)
+        assert shown["received"] > 0, filter_values
+
+
+def test_department_filter_never_widens_a_managers_view(city, manager_public_works, dept_water):
+    _rebuild_everything()
+    since, until = PERIODS[1]
+    shown = selectors.kpis(
+        selectors.Scope.for_user(manager_public_works),
+        selectors.Filters(since=since, until=until, department=dept_water.pk),
+        now=NOW,
+    )
+    assert (shown["received"], shown["resolved"], shown["open"]) == (0, 0, 0)
+    assert shown["resolution_time"]["median_hours"] is None
+
+
+def _summary_rows():
+    return sorted(
+        tuple(row) for row in DailySummary.objects.values_list("day", *summaries.DIMENSIONS, *summaries.METRICS)
+    )
+
+
+def test_rebuild_is_idempotent(city):
+    _rebuild_everything()
+    first = _summary_rows()
+    _rebuild_everything()
+    assert _summary_rows() == first
+    assert len(first) > 100
+
+
+def _work_on_history(officer_roads, dispatcher, manager_public_works, citizen, dept_roads, dept_water):
+    """Real service calls on generated complaints: new events dated today, some moving a complaint
+    to another department (reclassification) or undoing a resolution (reopen)."""
+    before = ComplaintEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    triaged = Complaint.objects.filter(status=Status.NEW, department__isnull=False).first()
+    services.complaint_triage(complaint=triaged, actor=dispatcher, department=dept_water)
+    in_progress = Complaint.objects.filter(status=Status.IN_PROGRESS, department=dept_roads)
+    for complaint in in_progress[:2]:
+        services.complaint_resolve(complaint=complaint, actor=officer_roads, note="Filled the pothole.")
+    resolved = Complaint.objects.filter(status=Status.RESOLVED, citizen=citizen).order_by("-resolved_at")[:2]
+    for complaint in resolved:
+        services.complaint_close(complaint=complaint, actor=citizen, rating=5, comment="Thanks")
+    # Reopen: the earlier resolution day loses a resolved complaint.
+    again = Complaint.objects.filter(status=Status.RESOLVED).first()
+    services.complaint_reopen(complaint=again, actor=again.citizen, reason="Still broken")
+    escalate = Complaint.objects.filter(status=Status.IN_PROGRESS, department=dept_roads).first()
+    if escalate is not None:
+        services.complaint_escalate(complaint=escalate, actor=manager_public_works, reason="Overdue")
+    return list(ComplaintEvent.objects.filter(pk__gt=before).values_list("pk", flat=True))
+
+
+def test_consumer_converges_on_repeated_and_out_of_order_events(
+    city, executive, officer_roads, dispatcher, manager_public_works, citizen, dept_roads, dept_water, settings
+):
+    settings.COMPLAINT_REOPEN_WINDOW_DAYS = 10_000
+    _rebuild_everything()
+    event_ids = _work_on_history(officer_roads, dispatcher, manager_public_works, citizen, dept_roads, dept_water)
+    assert len(event_ids) >= 5
+    # Delivered newest first, some twice, in several batches.
+    shuffled = list(reversed(event_ids)) + random.Random(3).sample(event_ids, 3)
+    summaries.refresh_for_events(shuffled[:3])
+    summaries.refresh_for_events(shuffled[3:])
+    summaries.refresh_for_events(event_ids[:1])
+    kept_current = _summary_rows()
+    _rebuild_everything()
+    assert kept_current == _summary_rows(), "the consumer's rows equal a full rebuild"
+    filters = selectors.Filters(since=TODAY - dt.timedelta(days=200), until=dt.date.today())
+    assert_kpis_agree(selectors.Scope.for_user(executive), filters, Complaint.objects.all(), now=NOW)
+
+
+def test_consumer_moves_a_reclassified_complaints_history_to_its_new_department(
+    city, executive, dispatcher, dept_roads, dept_water
+):
+    _rebuild_everything()
+    complaint = (
+        Complaint.objects.filter(status=Status.NEW, department=dept_roads).first()
+        or Complaint.objects.filter(status=Status.NEW).first()
+    )
+    day = complaint.created_at.astimezone(NOW.tzinfo).date()
+    before = DailySummary.objects.filter(day=day, department=dept_water).aggregate(n=Sum("received"))["n"] or 0
+    services.complaint_triage(complaint=complaint, actor=dispatcher, department=dept_water)
+    summaries.refresh_for_events([ComplaintEvent.objects.filter(complaint=complaint).latest("pk").pk])
+    after = DailySummary.objects.filter(day=day, department=dept_water).aggregate(n=Sum("received"))["n"]
+    assert after == before + 1

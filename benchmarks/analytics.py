@@ -1,0 +1,140 @@
+"""Benchmark of the analytics figures on PostgreSQL at scale.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/grievance_bench_analytics \
+        .venv/bin/python benchmarks/analytics.py --count 1000000 --days 730
+
+It migrates the database named by DATABASE_URL (use a scratch database), seeds the reference data
+and demo staff, writes --count generated complaints with their events and feedback over --days
+(`analytics.history`, bulk inserts; skipped when that many are there already), rebuilds the daily
+summaries (timed), then times, each --repeat times:
+
+1. the 90-day KPI dashboard for everyone from the summaries (`selectors.period_figures`): p50/p90 ms;
+2. a "live" figure from raw rows, the 90-day median and p90 resolution time
+   (`selectors.duration_percentiles` through the ORM), against the same query written by hand in SQL:
+   p50 of each and the ratio.
+
+Not part of the test suite: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grievance.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a scratch PostgreSQL database.")
+
+
+def timed(function, repeat: int) -> list[float]:
+    function()  # warm caches and plans
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def p(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    setup_django()
+
+    import datetime as dt
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from analytics import selectors
+    from analytics.history import HISTORY_PREFIX, generate_history, plan_from_database
+    from analytics.summaries import local_bounds, rebuild_range
+    from complaints.models import Complaint
+    from departments.seed import seed_demo_staff, seed_reference_data
+
+    call_command("migrate", verbosity=0)
+    seed_reference_data(stdout=StringIO())
+    seed_demo_staff(password="bench-pass", stdout=StringIO())
+    from accounts.models import Role, User
+    from accounts.tests.factories import UserFactory
+
+    missing = 200 - User.objects.filter(role=Role.CITIZEN).count()
+    for _ in range(max(missing, 0)):
+        UserFactory(role=Role.CITIZEN)
+    have = Complaint.objects.filter(reference__startswith=HISTORY_PREFIX).count()
+    if have < args.count:
+        start = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            if done % 50_000 < 2000 or done == total:
+                print(f"  seeded {have + done:,}/{args.count:,} ({time.perf_counter() - start:.0f} s)", flush=True)
+
+        generate_history(
+            plan_from_database(), count=args.count - have, days=args.days, first_number=have + 1, progress=progress
+        )
+        print(f"seed: {args.count - have:,} complaints in {time.perf_counter() - start:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    today = timezone.localdate()
+    start = time.perf_counter()
+    rows = rebuild_range(today - dt.timedelta(days=args.days + 1), today)
+    print(f"rebuild: {args.days + 2} days, {rows:,} summary rows in {time.perf_counter() - start:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE analytics_dailysummary")
+
+    filters = selectors.Filters(since=today - dt.timedelta(days=89), until=today)
+    scope = selectors.Scope.public()
+    dashboard = timed(lambda: selectors.period_figures(scope, filters), args.repeat)
+    print(f"90-day KPIs from summaries: p50 {p(dashboard, 0.5):.1f} ms, p90 {p(dashboard, 0.9):.1f} ms")
+
+    lo, hi = local_bounds(filters.since, filters.until)
+    orm = timed(
+        lambda: selectors.duration_percentiles(
+            scope.complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi), "resolved_at"
+        ),
+        args.repeat,
+    )
+
+    def by_hand():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)),"
+                " percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at))"
+                " FROM complaints_complaint WHERE resolved_at >= %s AND resolved_at < %s",
+                [lo, hi],
+            )
+            return cursor.fetchone()
+
+    hand = timed(by_hand, args.repeat)
+    print(
+        f"live 90-day resolution median/p90: ORM p50 {p(orm, 0.5):.1f} ms, hand SQL p50 {p(hand, 0.5):.1f} ms, "
+        f"ratio {statistics.median(orm) / statistics.median(hand):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
