@@ -3,16 +3,20 @@
 The pages use the same OTP services as the API, so limits and rules are the same everywhere.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
 from accounts import notifications, services
@@ -94,6 +98,7 @@ class CodeVerifyView(FormView):
             return self.form_invalid(form)
         next_url = self.request.session.pop(SESSION_NEXT, None)
         self.request.session.pop(SESSION_PHONE, None)
+        remember_language_choice(self.request, user)
         login(self.request, user, backend="accounts.backends.PhoneOrEmailBackend")
         messages.success(self.request, _("Welcome! Your account is ready.") if created else _("You are signed in."))
         return redirect(_safe_next(self.request, next_url) or reverse("home"))
@@ -144,3 +149,29 @@ class NotificationsMarkAllReadView(LoginRequiredMixin, View):
             messages.success(request, ngettext("%(count)d notification marked as read.",
                                                "%(count)d notifications marked as read.", marked) % {"count": marked})
         return redirect("notifications:list")
+
+
+@require_POST
+def set_language(request):
+    """The header's language switch: Django's `set_language` (language cookie, safe `next`), and
+    for a signed-in person the choice is saved as their `preferred_language`, so it follows them
+    to other devices and into their SMS and email."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if (
+        request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and request.user.preferred_language != language
+    ):
+        with transaction.atomic():
+            services.user_update(user=request.user, actor=request.user, data={"preferred_language": language})
+    return response
+
+
+def remember_language_choice(request, user) -> None:
+    """On sign-in: a language the visitor chose before signing in becomes their saved one."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.preferred_language:
+        with transaction.atomic():
+            services.user_update(user=user, actor=user, data={"preferred_language": chosen})
+        user.preferred_language = chosen

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in person's saved language wins over the browser's.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -194,6 +197,17 @@ COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", defau
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Citizen pages: the map --------------------------------------------------------------
+# Tile URL template for the location map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or your
+# own tile server). Empty: no map; citizens set their location with "use my location" or an address.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# Where the map opens before a pin is set ("lat,lng") and how far "already reported nearby" looks.
+MAP_DEFAULT_CENTER = env.list("MAP_DEFAULT_CENTER", cast=float, default=[28.6139, 77.2090])
+if len(MAP_DEFAULT_CENTER) != 2 or not (-90 <= MAP_DEFAULT_CENTER[0] <= 90 and -180 <= MAP_DEFAULT_CENTER[1] <= 180):
+    raise ImproperlyConfigured("MAP_DEFAULT_CENTER must be 'latitude,longitude'.")
+COMPLAINT_NEARBY_RADIUS_M = env.int("COMPLAINT_NEARBY_RADIUS_M", default=150)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
