@@ -52,8 +52,10 @@ class PhoneLoginView(FormView):
         try:
             result = services.otp_request(phone=form.cleaned_data["phone"], ip=_client_ip(self.request))
         except services.RateLimited as exc:
-            form.add_error(None, _("%(reason)s Try again in %(seconds)d seconds.")
-                           % {"reason": exc.message, "seconds": exc.retry_after})
+            form.add_error(
+                None,
+                _("%(reason)s Try again in %(seconds)d seconds.") % {"reason": exc.message, "seconds": exc.retry_after},
+            )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
@@ -146,8 +148,11 @@ class NotificationsMarkAllReadView(LoginRequiredMixin, View):
     def post(self, request):
         marked = notifications.notifications_mark_all_read(user=request.user)
         if marked:
-            messages.success(request, ngettext("%(count)d notification marked as read.",
-                                               "%(count)d notifications marked as read.", marked) % {"count": marked})
+            messages.success(
+                request,
+                ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", marked)
+                % {"count": marked},
+            )
         return redirect("notifications:list")
 
 
