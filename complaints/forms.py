@@ -47,19 +47,6 @@ class ComplaintForm(forms.Form):
     error_anchors = {"latitude": "location", "longitude": "location"}
     error_anchor = "complaint-form"
 
-    title = forms.CharField(
-        label=_("Title"),
-        max_length=200,
-        help_text=_("A few words, e.g. “Streetlight out on MG Road”."),
-        error_messages=messages_for(_("Enter a title"), _("Title must be 200 characters or fewer")),
-    )
-    description = forms.CharField(
-        label=_("What is the problem?"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Since when, and how it affects you."),
-        error_messages=messages_for(_("Describe the problem"), _("Description must be 5,000 characters or fewer")),
-    )
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True, parent__isnull=True),
@@ -73,6 +60,19 @@ class ComplaintForm(forms.Form):
         empty_label=_("Not sure / none of these"),
         help_text=_("It must belong to the category you chose."),
         error_messages=messages_for(invalid_choice=_("Choose a subcategory from the list, or “Not sure”")),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("A few words, e.g. “Streetlight out on MG Road”."),
+        error_messages=messages_for(_("Enter a title"), _("Title must be 200 characters or fewer")),
+    )
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Since when, and how it affects you."),
+        error_messages=messages_for(_("Describe the problem"), _("Description must be 5,000 characters or fewer")),
     )
     # The pin: set by the map or "use my location" (location.js); hidden, never typed.
     latitude = forms.DecimalField(

@@ -74,7 +74,9 @@ def error_summary(form: Form | None):
         return {"items": items}
     anchors = getattr(form, "error_anchors", {})
     form_anchor = getattr(form, "error_anchor", "")
-    for name, errors in form.errors.items():
+    # In the order of the page (the form's field order), problems with the whole form first.
+    order = {name: position for position, name in enumerate(["__all__", *form.fields])}
+    for name, errors in sorted(form.errors.items(), key=lambda item: order.get(item[0], len(order))):
         if name == "__all__":
             href = f"#{form_anchor}" if form_anchor else ""
         elif name in anchors:
