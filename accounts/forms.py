@@ -28,16 +28,34 @@ class ApiKeyAdminForm(forms.ModelForm):
         fields = ("name", "owner", "scopes")
 
 
+def without_autofocus(form: forms.Form) -> None:
+    """After an error the error summary takes focus (GOV.UK); a field's autofocus would steal it."""
+    if form.is_bound:
+        for field in form.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+
+
 class PhoneLoginForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=32,
         help_text=_("We will send a 6-digit code to this number by SMS."),
+        error_messages={
+            "required": _("Enter your mobile number"),
+            "max_length": _("Enter a mobile number like 98123 45678"),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_autofocus(self)
+
     def clean_phone(self) -> str:
-        return normalize_phone(self.cleaned_data["phone"])
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except forms.ValidationError:
+            raise forms.ValidationError(_("Enter a mobile number like 98123 45678"), code="invalid_phone") from None
 
 
 class OtpCodeForm(forms.Form):
@@ -45,7 +63,11 @@ class OtpCodeForm(forms.Form):
         regex=r"^\s*\d{6}\s*$",
         label=_("Code"),
         max_length=12,
-        error_messages={"invalid": _("Enter the 6-digit code from the SMS.")},
+        error_messages={
+            "required": _("Enter the 6-digit code from the SMS"),
+            "invalid": _("Enter the 6-digit code from the SMS"),
+            "max_length": _("Enter the 6-digit code from the SMS"),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
     full_name = forms.CharField(
@@ -53,8 +75,13 @@ class OtpCodeForm(forms.Form):
         max_length=150,
         required=False,
         help_text=_("Only needed the first time you sign in."),
+        error_messages={"max_length": _("Name must be 150 characters or fewer")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_autofocus(self)
 
 
 class ResetSetPasswordForm(SetPasswordForm):

@@ -3,13 +3,17 @@
 The pages use the same OTP services as the API, so limits and rules are the same everywhere.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
 from accounts import services
@@ -46,8 +50,10 @@ class PhoneLoginView(FormView):
         try:
             result = services.otp_request(phone=form.cleaned_data["phone"], ip=_client_ip(self.request))
         except services.RateLimited as exc:
-            form.add_error(None, _("%(reason)s Try again in %(seconds)d seconds.")
-                           % {"reason": exc.message, "seconds": exc.retry_after})
+            form.add_error(
+                None,
+                _("%(reason)s Try again in %(seconds)d seconds.") % {"reason": exc.message, "seconds": exc.retry_after},
+            )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
@@ -92,6 +98,7 @@ class CodeVerifyView(FormView):
             return self.form_invalid(form)
         next_url = self.request.session.pop(SESSION_NEXT, None)
         self.request.session.pop(SESSION_PHONE, None)
+        remember_language_choice(self.request, user)
         login(self.request, user, backend="accounts.backends.PhoneOrEmailBackend")
         messages.success(self.request, _("Welcome! Your account is ready.") if created else _("You are signed in."))
         return redirect(_safe_next(self.request, next_url) or reverse("home"))
@@ -113,3 +120,29 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@require_POST
+def set_language(request):
+    """The header's language switch: Django's `set_language` (language cookie, safe `next`), and
+    for a signed-in person the choice is saved as their `preferred_language`, so it follows them
+    to other devices and into their SMS and email."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if (
+        request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and request.user.preferred_language != language
+    ):
+        with transaction.atomic():
+            services.user_update(user=request.user, actor=request.user, data={"preferred_language": language})
+    return response
+
+
+def remember_language_choice(request, user) -> None:
+    """On sign-in: a language the visitor chose before signing in becomes their saved one."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.preferred_language:
+        with transaction.atomic():
+            services.user_update(user=user, actor=user, data={"preferred_language": chosen})
+        user.preferred_language = chosen

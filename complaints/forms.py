@@ -35,54 +35,93 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def messages_for(required: str = "", max_length: str = "", **others: str) -> dict:
+    """Plain error messages (GOV.UK style: say what to do, not what went wrong)."""
+    messages = {key: value for key, value in {"required": required, "max_length": max_length}.items() if value}
+    messages.update(others)
+    return messages
+
+
 class ComplaintForm(forms.Form):
-    title = forms.CharField(
-        label=_("Title"),
-        max_length=200,
-        help_text=_("A few words, e.g. “Streetlight out on MG Road”."),
-    )
-    description = forms.CharField(
-        label=_("What is the problem?"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Where exactly, since when, and how it affects you."),
-    )
+    # Where the error summary sends the citizen for problems with the (hidden) pin fields.
+    error_anchors = {"latitude": "location", "longitude": "location"}
+    error_anchor = "complaint-form"
+
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True, parent__isnull=True),
         empty_label=_("Choose a category"),
+        error_messages=messages_for(_("Choose a category"), invalid_choice=_("Choose a category from the list")),
     )
     subcategory = forms.ModelChoiceField(
         label=_("Subcategory"),
         queryset=Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True),
         required=False,
         empty_label=_("Not sure / none of these"),
-        help_text=_("Optional. It must belong to the category you chose."),
+        help_text=_("It must belong to the category you chose."),
+        error_messages=messages_for(invalid_choice=_("Choose a subcategory from the list, or “Not sure”")),
     )
-    address = forms.CharField(label=_("Address or landmark"), max_length=300, required=False)
-    ward = forms.CharField(label=_("Ward"), max_length=60, required=False)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("A few words, e.g. “Streetlight out on MG Road”."),
+        error_messages=messages_for(_("Enter a title"), _("Title must be 200 characters or fewer")),
+    )
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Since when, and how it affects you."),
+        error_messages=messages_for(_("Describe the problem"), _("Description must be 5,000 characters or fewer")),
+    )
+    # The pin: set by the map or "use my location" (location.js); hidden, never typed.
     latitude = forms.DecimalField(
-        label=_("Latitude"),
         required=False,
         max_digits=9,
         decimal_places=6,
         min_value=Decimal(-90),
         max_value=Decimal(90),
-        help_text=_("Between -90 and 90, e.g. 28.613900."),
+        widget=forms.HiddenInput,
+        error_messages=messages_for(
+            invalid=_("The pin is not on the map: set it again"),
+            min_value=_("The pin is not on the map: set it again"),
+            max_value=_("The pin is not on the map: set it again"),
+            max_digits=_("The pin is not on the map: set it again"),
+            max_decimal_places=_("The pin is not on the map: set it again"),
+        ),
     )
     longitude = forms.DecimalField(
-        label=_("Longitude"),
         required=False,
         max_digits=9,
         decimal_places=6,
         min_value=Decimal(-180),
         max_value=Decimal(180),
-        help_text=_("Between -180 and 180, e.g. 77.209000."),
+        widget=forms.HiddenInput,
+        error_messages=messages_for(
+            invalid=_("The pin is not on the map: set it again"),
+            min_value=_("The pin is not on the map: set it again"),
+            max_value=_("The pin is not on the map: set it again"),
+            max_digits=_("The pin is not on the map: set it again"),
+            max_decimal_places=_("The pin is not on the map: set it again"),
+        ),
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        max_length=300,
+        required=False,
+        help_text=_("E.g. “Opposite the Sector 9 market gate”. Needed when there is no pin."),
+        error_messages=messages_for(max_length=_("Address must be 300 characters or fewer")),
+    )
+    ward = forms.CharField(
+        label=_("Ward"),
+        max_length=60,
+        required=False,
+        error_messages=messages_for(max_length=_("Ward must be 60 characters or fewer")),
     )
     files = MultipleFileField(
         label=_("Photos or documents"),
         required=False,
-        help_text=_("Optional: up to %(count)d JPEG, PNG or WebP photos or PDF documents.")
+        help_text=_("Up to %(count)d JPEG, PNG or WebP photos or PDF documents.")
         % {"count": settings.COMPLAINT_MAX_ATTACHMENTS},
     )
 
@@ -124,16 +163,38 @@ class ComplaintForm(forms.Form):
             raise ValidationError(errors)
         return uploads
 
+    def clean(self) -> dict:
+        data = super().clean()
+        has_pin = data.get("latitude") is not None and data.get("longitude") is not None
+        if (
+            not has_pin
+            and not (data.get("address") or "").strip()
+            and "latitude" not in self.errors
+            and "longitude" not in self.errors
+        ):
+            # TODO(lead): "a pin or an address" belongs in complaint_create (services.core) so the
+            # API and the back office keep it too; the page enforces it until then.
+            self.add_error("address", _("Put a pin on the map, use your location, or enter an address or landmark"))
+        return data
+
     # The category/subcategory pair and "both coordinates or neither" are complaint_create's rules
     # (services.core); the page shows its ValidationError next to the field it names.
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    error_anchor = "comment-form"
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=messages_for(_("Enter your comment"), _("Comment must be 5,000 characters or fewer")),
+    )
 
 
 class CloseForm(forms.Form):
+    error_anchor = "close-form"
     rating = forms.TypedChoiceField(
+        error_messages=messages_for(_("Choose a rating from 1 to 5"), invalid_choice=_("Choose a rating from 1 to 5")),
         label=_("How well was it resolved?"),
         coerce=int,
         choices=[(n, n) for n in range(5, 0, -1)],
@@ -141,19 +202,35 @@ class CloseForm(forms.Form):
         help_text=_("5 is best, 1 is worst."),
     )
     comment = forms.CharField(
-        label=_("Anything to add?"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Anything to add?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=messages_for(max_length=_("Comment must be 2,000 characters or fewer")),
     )
 
 
 class ReopenForm(forms.Form):
+    error_anchor = "reopen-form"
     reason = forms.CharField(
-        label=_("Why is it not resolved?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why is it not resolved?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=messages_for(
+            _("Say why the problem is not resolved"), _("Reason must be 5,000 characters or fewer")
+        ),
     )
 
 
 class EscalationRequestForm(forms.Form):
+    error_anchor = "escalation-form"
     reason = forms.CharField(
-        label=_("Why should a senior officer look at it?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why should a senior officer look at it?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=messages_for(
+            _("Say why a senior officer should look at it"), _("Reason must be 5,000 characters or fewer")
+        ),
     )
 
 
@@ -163,11 +240,26 @@ class TrackForm(forms.Form):
         regex=r"^\s*[A-Za-z]{3}-\d{4}-\d{1,10}\s*$",
         max_length=24,
         help_text=_("As on your receipt, e.g. GRV-2026-000123."),
-        error_messages={"invalid": _("A reference looks like GRV-2026-000123.")},
+        error_messages=messages_for(
+            _("Enter the complaint reference"),
+            _("Enter a reference like GRV-2026-000123"),
+            invalid=_("Enter a reference like GRV-2026-000123"),
+        ),
     )
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip().upper()
+
+
+class NearbyForm(forms.Form):
+    """The filing page's question "what is already reported around this pin?"."""
+
+    lat = forms.DecimalField(min_value=Decimal(-90), max_value=Decimal(90), max_digits=9, decimal_places=6)
+    lng = forms.DecimalField(min_value=Decimal(-180), max_value=Decimal(180), max_digits=9, decimal_places=6)
+    category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True, parent__isnull=True))
+    subcategory = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False), required=False
+    )
 
 
 class StatusFilterForm(forms.Form):

@@ -11,6 +11,7 @@ REFERENCE = "<str:reference>"
 urlpatterns = [
     path("complaints/", views.complaint_list, name="list"),
     path("complaints/new/", views.complaint_new, name="new"),
+    path("complaints/nearby/", views.complaint_nearby, name="nearby"),
     path(f"complaints/{REFERENCE}/", views.complaint_detail, name="detail"),
     path(f"complaints/{REFERENCE}/comment/", views.complaint_comment, name="comment"),
     path(f"complaints/{REFERENCE}/close/", views.complaint_close, name="close"),

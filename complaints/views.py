@@ -1,4 +1,5 @@
-"""Citizen pages: file, list and follow complaints; the public track page. No JavaScript needed.
+"""Citizen pages: file, list and follow complaints; the public track page. No JavaScript needed
+(the filing page's map, "use my location" and nearby complaints are additions by location.js).
 
 Thin like the API: every read starts from the visibility gate (`visible_to`) or the public view
 (`public()`), every change is a service call, and a service's refusal becomes a message or a form
@@ -7,6 +8,7 @@ error on the page, never a 500.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -19,8 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -30,12 +32,13 @@ from complaints.forms import (
     CommentForm,
     ComplaintForm,
     EscalationRequestForm,
+    NearbyForm,
     ReopenForm,
     StatusFilterForm,
     TrackForm,
 )
 from complaints.models import Complaint, ComplaintEvent, EscalationRequest, Status
-from complaints.selectors import comments_for, public_timeline, timeline_for
+from complaints.selectors import Point, comments_for, nearby_open_complaints, public_timeline, timeline_for
 from grievance.errors import DomainError
 
 PAGE_SIZE = 20
@@ -60,12 +63,43 @@ EVENT_LABELS = {
     "escalation_request_rejected": gettext_lazy("Escalation request declined"),
 }
 
+# What each status means for the citizen, in their words (the status name alone says little).
+STATUS_MEANINGS = {
+    Status.NEW: gettext_lazy("We have received it. It is checked and sent to the right department."),
+    Status.TRIAGED: gettext_lazy("The department has it and will start work soon."),
+    Status.IN_PROGRESS: gettext_lazy("The department is working on it."),
+    Status.ESCALATED: gettext_lazy("The department did not finish in time, so a senior office has taken it up."),
+    Status.RESOLVED: gettext_lazy(
+        "The department says the problem is fixed. Confirm and close it, or reopen it if it is not."
+    ),
+    Status.CLOSED: gettext_lazy("Finished. Nothing more will be done on it."),
+    Status.REJECTED: gettext_lazy("Not taken up. The reason is below."),
+}
+DUPLICATE_MEANING = gettext_lazy("Someone reported the same problem before; the department works on that complaint.")
+
+
+def status_meaning(complaint: Complaint) -> str:
+    if complaint.status == Status.REJECTED and complaint.duplicate_of_id:
+        return DUPLICATE_MEANING
+    return STATUS_MEANINGS.get(complaint.status, "")
+
+
+def category_label(complaint: Complaint) -> str:
+    """ "Category › Subcategory" in the page's language."""
+    language = get_language()
+    names = [c.localized_name(language) for c in (complaint.category, complaint.subcategory) if c is not None]
+    return " › ".join(names)
+
+
+def shows_due_time(complaint: Complaint) -> bool:
+    """A due time is a promise of work still to come: only while the complaint is open."""
+    return complaint.is_open and complaint.sla_due_at is not None
+
+
 def _label_events(events) -> list[ComplaintEvent]:
     rows = list(events)
     for event in rows:
         event.label = EVENT_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
-        event.from_label = Status(event.from_status).label if event.from_status in Status.values else ""
-        event.to_label = Status(event.to_status).label if event.to_status in Status.values else ""
     return rows
 
 
@@ -102,6 +136,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     if filter_form.is_valid() and filter_form.cleaned_data["status"]:
         queryset = queryset.filter(status=filter_form.cleaned_data["status"])
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    for complaint in page.object_list:
+        complaint.category_label = category_label(complaint)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -135,7 +171,41 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 return redirect("complaints:detail", reference=complaint.reference)
         else:
             status = 400
-    return render(request, "complaints/new.html", {"form": form}, status=status)
+    # A browser cannot put files back into a file input: say so plainly and name them.
+    files_not_kept = [f.name for f in request.FILES.getlist("files")] if form.errors else []
+    context = {
+        "form": form,
+        "files_not_kept": files_not_kept,
+        "map": {
+            "tile_url": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "center": settings.MAP_DEFAULT_CENTER,
+        },
+    }
+    return render(request, "complaints/new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def complaint_nearby(request: HttpRequest) -> HttpResponse:
+    """The filing page's "already reported nearby?" box: an HTML fragment (empty when there is
+    nothing to show) of open complaints of the chosen (sub)category around the pin."""
+    form = NearbyForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("", status=400)
+    data = form.cleaned_data
+    rows = nearby_open_complaints(
+        center=Point(float(data["lat"]), float(data["lng"])),
+        radius_m=settings.COMPLAINT_NEARBY_RADIUS_M,
+        category=data.get("subcategory") or data["category"],
+        limit=5,
+    )
+    if not rows:
+        return HttpResponse("")
+    language = get_language()
+    for row in rows:
+        row.category_label = (row.subcategory or row.category).localized_name(language) if row.category_id else ""
+    return render(request, "complaints/_nearby.html", {"complaints": rows})
 
 
 def _file_complaint(request: HttpRequest, data: dict) -> Complaint:
@@ -163,13 +233,20 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms) -> dict
     can_request_escalation = user.role == Role.CITIZEN and policies.may_request_escalation(
         user, complaint, pending=pending_escalation is not None
     )
+    bound = [form for form in forms.values() if form is not None and form.is_bound]
     return {
         "complaint": complaint,
+        "error_form": bound[0] if bound else None,
+        "status_meaning": status_meaning(complaint),
+        "shows_due_time": shows_due_time(complaint),
+        "category_label": category_label(complaint),
+        "show_address": True,
         "actions": actions,
         "timeline": _label_events(timeline_for(complaint, user)),
         # Citizen pages show the public conversation only; internal notes live in the back office.
         "comments": comments_for(complaint, user).filter(is_internal=False),
         "attachments": complaint.attachments.all(),
+        "duplicate_of": complaint.duplicate_of if complaint.duplicate_of_id else None,
         "feedback": getattr(complaint, "feedback", None) if complaint.status == Status.CLOSED else None,
         "is_owner": complaint.citizen_id == user.pk,
         "comment_form": forms.get("comment_form") or (CommentForm() if policies.may_comment(user, complaint) else None),
@@ -282,6 +359,14 @@ def track_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     context = {
         "complaint": complaint,
+        "status_meaning": status_meaning(complaint),
+        "shows_due_time": shows_due_time(complaint),
+        "category_label": category_label(complaint),
+        "duplicate_of": (
+            Complaint.objects.public().filter(pk=complaint.duplicate_of_id).first()
+            if complaint.duplicate_of_id
+            else None
+        ),
         "timeline": _label_events(public_timeline(complaint)),
         "is_owner": user.is_authenticated and complaint.citizen_id == user.pk,
         # Anonymous visitors see the button and are asked to sign in.

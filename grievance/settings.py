@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in person's saved language wins over the browser's.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for a locked account into a 429 (accounts/lockout.py).
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -242,6 +245,17 @@ MESSAGING_HEALTH_FAILURE_THRESHOLD = env.int("MESSAGING_HEALTH_FAILURE_THRESHOLD
 if MESSAGING_SEND_MAX_ATTEMPTS < 1 or MESSAGING_HEALTH_FAILURE_THRESHOLD < 1:
     raise ImproperlyConfigured("MESSAGING_SEND_MAX_ATTEMPTS and MESSAGING_HEALTH_FAILURE_THRESHOLD must be >= 1.")
 
+# --- Citizen pages: the map --------------------------------------------------------------
+# Tile URL template for the location map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or your
+# own tile server). Empty: no map; citizens set their location with "use my location" or an address.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# Where the map opens before a pin is set ("lat,lng") and how far "already reported nearby" looks.
+MAP_DEFAULT_CENTER = env.list("MAP_DEFAULT_CENTER", cast=float, default=[28.6139, 77.2090])
+if len(MAP_DEFAULT_CENTER) != 2 or not (-90 <= MAP_DEFAULT_CENTER[0] <= 90 and -180 <= MAP_DEFAULT_CENTER[1] <= 180):
+    raise ImproperlyConfigured("MAP_DEFAULT_CENTER must be 'latitude,longitude'.")
+COMPLAINT_NEARBY_RADIUS_M = env.int("COMPLAINT_NEARBY_RADIUS_M", default=150)
+
 # --- REST API -------------------------------------------------------------------------------
 # Deepest nesting of objects and arrays a JSON body may have (AI intake metadata is the deepest).
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
@@ -309,10 +323,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Analytics --------------------------------------------------------------------------------
-# Map tiles for the dashboard's map, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind the
-# provider's usage policy) or your own tile server. Empty: no map, the ward table only.
-MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
-MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# The dashboard's map uses MAP_TILE_URL / MAP_TILE_ATTRIBUTION (above); empty: the ward table only.
 # How many generated complaints `manage.py seed` writes as the dashboard's year of demo history.
 ANALYTICS_DEMO_HISTORY_COMPLAINTS = env.int("ANALYTICS_DEMO_HISTORY_COMPLAINTS", default=6000)
 

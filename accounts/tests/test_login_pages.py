@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -17,13 +19,18 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_home_page_links_to_sign_in_docs_and_admin(client):
+def test_home_page_leads_with_report_a_problem_and_links_sign_in_and_staff_login(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page.content.decode()
-    for href in ('href="/accounts/login/"', 'href="/api/docs/"', 'href="/admin/"'):
+    for href in ('href="/complaints/new/"', 'href="/accounts/login/"', 'href="/admin/"'):
         assert href in html
-    assert "<script" not in html and "cdn" not in html.lower()
+    # Citizens are not sent to the API documentation.
+    assert "/api/docs/" not in html and "/api/redoc/" not in html
+    assert html.index("Report a problem</a>") < html.index("Track a complaint")
+    # Scripts and styles come from this site only, and no script is inline (CSP).
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/site.js" defer>']
+    assert "cdn" not in html.lower() and "http://" not in html and "https://" not in html
 
 
 def test_citizen_signs_up_and_in_with_the_pages(client, last_sms_code):
@@ -67,7 +74,11 @@ def test_next_is_followed_only_when_safe(client, last_sms_code):
 def test_invalid_phone_shows_a_clear_error(client):
     page = client.post(LOGIN, {"phone": "12345"})
     assert page.status_code == 200
-    assert "Enter a valid phone number." in page.content.decode()
+    html = page.content.decode()
+    assert "Enter a mobile number like 98123 45678" in html
+    assert html.count("Enter a mobile number like 98123 45678") == 2  # in the summary and at the field
+    assert "<title>Error: " in html
+    assert 'aria-describedby="id_phone_helptext id_phone-error"' in html and 'id="id_phone-error"' in html
     assert sms.outbox == []
 
 

@@ -46,16 +46,16 @@ def test_citizen_signs_in_by_otp_files_a_complaint_and_follows_it(
     try:
         sign_in_by_otp(browser, live_server.url, citizen.phone)
 
-        browser.find_element(By.LINK_TEXT, "File a complaint").click()
+        browser.find_element(By.CSS_SELECTOR, "main a.button.big").click()  # "Report a problem"
         browser.find_element(By.ID, "id_title").send_keys("Pothole outside Sector 9 market")
         browser.find_element(By.ID, "id_description").send_keys("Deep pothole in front of the chemist; bikes skid.")
         Select(browser.find_element(By.ID, "id_category")).select_by_visible_text("Infrastructure")
         Select(browser.find_element(By.ID, "id_subcategory")).select_by_visible_text("Potholes")
         browser.find_element(By.ID, "id_ward").send_keys("Ward 9")
-        browser.find_element(By.ID, "id_latitude").send_keys("28.613900")
-        browser.find_element(By.ID, "id_longitude").send_keys("77.209000")
+        # The pin, as the map or "use my location" would put it (no tiles in tests).
+        browser.execute_script("window.grievanceLocation.setPin(28.6139, 77.209)")
         browser.find_element(By.ID, "id_files").send_keys(str(photo))
-        browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        browser.find_element(By.CSS_SELECTOR, "#complaint-form > button[type=submit]").click()
         WebDriverWait(browser, 10).until(expected_conditions.url_contains("/complaints/GRV-"))
 
         complaint = Complaint.objects.get(citizen=citizen)
@@ -65,11 +65,11 @@ def test_citizen_signs_in_by_otp_files_a_complaint_and_follows_it(
         assert "Pothole outside Sector 9 market" in content
         assert "Roads" in content
         assert "Complaint filed" in content
-        assert browser.find_elements(By.PARTIAL_LINK_TEXT, "pothole.jpg")
+        assert browser.find_element(By.CSS_SELECTOR, "ul.thumbs img[alt='Photo: pothole.jpg']")
 
         browser.find_element(By.LINK_TEXT, "My complaints").click()
-        row = browser.find_element(By.LINK_TEXT, complaint.reference)
-        assert "Pothole outside Sector 9 market" in browser.find_element(By.CSS_SELECTOR, "main table").text
+        row = browser.find_element(By.LINK_TEXT, "Pothole outside Sector 9 market")
+        assert complaint.reference in browser.find_element(By.CSS_SELECTOR, "main ul.cards").text
         row.click()
         assert browser.find_element(By.TAG_NAME, "h1").text.startswith(complaint.reference)
     except Exception:
@@ -80,4 +80,5 @@ def test_citizen_signs_in_by_otp_files_a_complaint_and_follows_it(
 
     assert complaint.status == Status.NEW
     assert complaint.subcategory == category_potholes
+    assert (str(complaint.latitude), str(complaint.longitude)) == ("28.613900", "77.209000")
     assert complaint.attachments.count() == 1
