@@ -163,22 +163,8 @@ class ComplaintForm(forms.Form):
             raise ValidationError(errors)
         return uploads
 
-    def clean(self) -> dict:
-        data = super().clean()
-        has_pin = data.get("latitude") is not None and data.get("longitude") is not None
-        if (
-            not has_pin
-            and not (data.get("address") or "").strip()
-            and "latitude" not in self.errors
-            and "longitude" not in self.errors
-        ):
-            # TODO(lead): "a pin or an address" belongs in complaint_create (services.core) so the
-            # API and the back office keep it too; the page enforces it until then.
-            self.add_error("address", _("Put a pin on the map, use your location, or enter an address or landmark"))
-        return data
-
-    # The category/subcategory pair and "both coordinates or neither" are complaint_create's rules
-    # (services.core); the page shows its ValidationError next to the field it names.
+    # The category/subcategory pair, "both coordinates or neither" and "a pin or an address" are
+    # complaint_create's rules (services.core); the page shows its ValidationError next to the field.
 
 
 class CommentForm(forms.Form):

@@ -221,6 +221,7 @@ def _file_complaint(request: HttpRequest, data: dict) -> Complaint:
         ward=data.get("ward", ""),
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
+        require_place=True,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from accounts.models import DEPARTMENT_ROLES, User
 from complaints import outbox
@@ -174,6 +175,14 @@ def validate_location(*, latitude: Decimal | None, longitude: Decimal | None) ->
     if (latitude is None) != (longitude is None):
         missing = "latitude" if latitude is None else "longitude"
         raise ValidationError({missing: "Give both latitude and longitude, or neither."})
+
+
+def validate_place(*, latitude: Decimal | None, longitude: Decimal | None, address: str) -> None:
+    """Somewhere to go: a pin (both coordinates) or an address or landmark."""
+    if (latitude is None or longitude is None) and not (address or "").strip():
+        raise ValidationError(
+            {"address": _("Put a pin on the map, use your location, or enter an address or landmark")}
+        )
 
 
 def validate_assignee(*, assignee: User | None, department: Department | None) -> None:

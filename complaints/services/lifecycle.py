@@ -28,6 +28,7 @@ from complaints.services.core import (
     validate_assignee,
     validate_classification,
     validate_location,
+    validate_place,
 )
 from departments.models import Category, ClosureReason, Department, Priority
 from departments.services import route_department
@@ -55,12 +56,18 @@ def complaint_create(
     address: str = "",
     ward: str = "",
     metadata: dict | None = None,
+    require_place: bool = False,
 ) -> Complaint:
     """File a complaint for `citizen`. With a category it is routed to that category's department at
-    once and its SLA clock starts; otherwise a dispatcher triages it."""
+    once and its SLA clock starts; otherwise a dispatcher triages it.
+
+    `require_place`: the filing page asks for a pin or an address (services.core.validate_place).
+    """
     policies.enforce(policies.may_file(created_by, for_citizen=citizen, source=source))
     validate_classification(category=category, subcategory=subcategory, department=department)
     validate_location(latitude=latitude, longitude=longitude)
+    if require_place:
+        validate_place(latitude=latitude, longitude=longitude, address=address)
     if department is None and category is not None:
         department = route_department(
             category=category, subcategory=subcategory, latitude=latitude, longitude=longitude
