@@ -353,3 +353,17 @@ def test_escalating_a_single_complaint_is_a_set_of_one(make, admin_user, dept_pu
 
     assert escalated.department == dept_public_works and escalated.escalation_level == 1
     assert _escalation_row(complaint)[0] == "manual"
+
+
+def test_the_command_draws_a_bar_per_batch_and_ends_with_rows_per_second(make, capsys):
+    for _ in range(3):
+        make()
+
+    from django.core.management import call_command
+
+    call_command("escalate_overdue", "--batch-size", "2", "--no-close")
+
+    out = capsys.readouterr().out
+    assert "escalated 2/3 (66%) [####################----------]" in out
+    assert "escalated 3/3 (100%) [##############################]" in out
+    assert "3 row(s) in " in out and " rows/s." in out
