@@ -258,7 +258,7 @@ def run_raw() -> tuple[float, int]:
     return seconds, moved
 
 
-def run_sweep(batch_size: int) -> tuple[float, int]:
+def run_sweep(batch_size: int | None) -> tuple[float, int]:
     from complaints.services.sweeps import escalate_overdue
 
     last = [time.perf_counter()]
@@ -269,7 +269,8 @@ def run_sweep(batch_size: int) -> tuple[float, int]:
             print(f"    sweep {done}/{total}", flush=True)
 
     started = time.perf_counter()
-    result = escalate_overdue(batch_size=batch_size, progress=progress)
+    options = {"batch_size": batch_size} if batch_size else {}
+    result = escalate_overdue(progress=progress, **options)
     seconds = time.perf_counter() - started
     assert result.errors == 0, result
     return seconds, result.escalated
@@ -293,7 +294,7 @@ def cpu_line() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000, help="Overdue complaints to seed and sweep.")
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, help="Rows per sweep batch (default: the sweep's own).")
     parser.add_argument("--runs", type=int, default=3, help="Runs of each contender (the median is reported).")
     args = parser.parse_args()
 
@@ -336,7 +337,10 @@ def main() -> None:
             print(f"  run {run} {name}: {rows} rows in {seconds:.2f}s = {rows / seconds:,.0f} rows/s", flush=True)
     raw, sweep = statistics.median(timings["raw"]), statistics.median(timings["sweep"])
     print()
-    print(f"{args.count} overdue complaints, batch size {args.batch_size}, median of {args.runs}:")
+    from complaints.services.sweeps import DEFAULT_BATCH_SIZE
+
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    print(f"{args.count} overdue complaints, batch size {batch_size}, median of {args.runs}:")
     print(f"  raw SQL statement: {raw:.2f}s ({args.count / raw:,.0f} rows/s)  runs {fmt(timings['raw'])}")
     print(f"  sweep:             {sweep:.2f}s ({args.count / sweep:,.0f} rows/s)  runs {fmt(timings['sweep'])}")
     print(f"  ratio sweep/raw:   {sweep / raw:.2f}x")
