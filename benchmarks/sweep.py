@@ -1,34 +1,45 @@
-"""Benchmark of the SLA escalation sweep over many overdue complaints on PostgreSQL.
+"""Benchmark: the SLA escalation sweep against the same work done by one set-based SQL statement.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/grievance_bench_sweep \
-        .venv/bin/python benchmarks/sweep.py --count 100000
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/15 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/grievance_bench_sweep \\
+        .venv/bin/python benchmarks/sweep.py --count 100000 --runs 3
 
-It migrates the database named by DATABASE_URL (use a scratch database), seeds the reference data,
-bulk-inserts --count in-progress complaints that are already overdue (references handed out in bulk
-from the counter), then:
+It migrates the database named by DATABASE_URL (use a scratch database), seeds the reference data and
+--count overdue in-progress complaints at leaf departments (COPY), and snapshots them. Then, --runs
+times, alternately:
 
-1. times the sweep as it runs in production (no tracing): seconds and rows/s;
-2. puts the same complaints back past their due time and runs the sweep again (each goes up one more
-   level) under tracemalloc, for the peak Python memory of a sweep, and reports the process's max RSS.
+- raw: ONE SQL statement doing the sweep's work on the same rows: lock the overdue rows below their
+  policy's highest level, move each to its target department and manager, raise the level, set the
+  new due time from the policy, insert one `escalate` event (same `changes`) and one Escalation row
+  each. The routes (department -> target, manager, hours per level) come from the same tree, read in
+  Python, as the statement's input.
+- sweep: `complaints.services.sweeps.escalate_overdue` exactly as the beat task and the command run
+  it: keyset batches claimed with SKIP LOCKED, a transaction per batch, and the outbox hand-off (one
+  Celery message per batch, to the broker in CELERY_BROKER_URL; nobody consumes it here: the
+  consumers, notifications among them, run later in workers, and their queue is purged after a run).
 
-Notifications (the on-commit hook `complaints.notifications.event_recorded`) are left out unless
---with-notifications is given: they are their own work (Celery tasks in production). Not part of
-the test suite: figures depend on the machine.
+Before every run the complaints are put back as seeded and the rows a run wrote are deleted, then
+VACUUM ANALYZE, so each run starts from the same data. Prints each run, the medians and the ratio
+sweep/raw, and the process's resident memory around the sweeps. Not part of the test suite: figures
+depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 import resource
+import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+SNAPSHOT = "bench_sweep_seed"
 
 
 def setup_django() -> None:
@@ -42,155 +53,303 @@ def setup_django() -> None:
     settings.DEBUG = False
 
 
+def rss_mb() -> float:
+    """Current resident set size (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def max_rss_mb() -> float:
-    # Linux reports ru_maxrss in kilobytes.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def insert_overdue(count: int, chunk: int = 5000) -> list[int]:
-    """Bulk-insert `count` overdue in-progress complaints at leaf departments; returns (first, last) id."""
+def execute(sql: str, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else cursor.rowcount
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    from complaints.models import Complaint, ComplaintEvent, Escalation
+
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        for model in (Complaint, ComplaintEvent, Escalation):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+
+
+# --- seeding -----------------------------------------------------------------------------------
+def seed(count: int) -> None:
+    """Reference data, 500 citizens and `count` overdue in-progress complaints (COPY), once."""
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import Role, User
-    from complaints.models import Complaint, ReferenceCounter, Status
+    from complaints.models import Complaint, ComplaintEvent, Escalation, ReferenceCounter, Status
     from complaints.references import format_reference
     from departments.models import Category, Department
     from departments.seed import seed_reference_data
 
     call_command("migrate", verbosity=0)
     seed_reference_data()
-    citizens = list(User.objects.filter(role=Role.CITIZEN, email__startswith="sweep.bench.").order_by("id")[:500])
-    if len(citizens) < 500:
-        User.objects.bulk_create(
-            [
-                User(role=Role.CITIZEN, email=f"sweep.bench.{n}@example.org", full_name=f"Sweep bench citizen {n}")
-                for n in range(len(citizens), 500)
-            ],
-            ignore_conflicts=True,
-        )
-        citizens = list(User.objects.filter(role=Role.CITIZEN, email__startswith="sweep.bench.").order_by("id")[:500])
-    leaf_departments = list(Department.objects.filter(parent__isnull=False, children__isnull=True))
-    category = Category.objects.filter(parent__isnull=True).first()
-    year = timezone.localdate().year
-    rng = random.Random(6)
+    seeded = execute("SELECT to_regclass(%s) IS NOT NULL", [SNAPSHOT])[0][0]
+    if seeded and execute(f"SELECT count(*) FROM {SNAPSHOT}")[0][0] == count:
+        print(f"Reusing the {count} seeded complaints.")
+        return
+    # A different size: start over (benchmark rows only live in this scratch database).
+    Escalation.objects.all().delete()
+    ComplaintEvent.objects.all().delete()
+    execute(f"DROP TABLE IF EXISTS {SNAPSHOT}")
+    execute(f"TRUNCATE {Complaint._meta.db_table} CASCADE")
+    User.objects.bulk_create(
+        [User(role=Role.CITIZEN, email=f"sweep.bench.{n}@example.org", full_name=f"Citizen {n}") for n in range(500)],
+        ignore_conflicts=True,
+    )
+    citizens = list(User.objects.filter(email__startswith="sweep.bench.").values_list("pk", flat=True))
+    leaves = list(Department.objects.filter(parent__isnull=False, children__isnull=True).values_list("pk", flat=True))
+    category = Category.objects.filter(parent__isnull=True).values_list("pk", flat=True).first()
     now = timezone.now()
-    first_id = last_id = None
+    year = now.year
+    rng = random.Random(16)
     started = time.perf_counter()
-    done = 0
-    while done < count:
-        n = min(chunk, count - done)
-        with transaction.atomic():
-            counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-            first = counter.last_value + 1
-            counter.last_value += n
-            counter.save(update_fields=["last_value"])
-            rows = []
-            for i in range(n):
+    with transaction.atomic():
+        counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        first = counter.last_value + 1
+        counter.last_value += count
+        counter.save(update_fields=["last_value"])
+        columns = (
+            "reference, citizen_id, created_by_id, title, description, transcript, language, translated_text, "
+            "category_id, department_id, priority, status, source, address, ward, metadata, sla_due_at, "
+            "escalation_level, resolution_note, supporters_count, created_at, updated_at"
+        )
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {Complaint._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for n in range(first, first + count):
                 citizen = rng.choice(citizens)
-                created = now - timezone.timedelta(hours=rng.randint(100, 2000))
-                rows.append(
-                    Complaint(
-                        reference=format_reference(year, first + i),
-                        citizen=citizen,
-                        created_by=citizen,
-                        title=f"Sweep benchmark complaint {first + i}",
-                        description="Generated for the escalation sweep benchmark.",
-                        category=category,
-                        department=rng.choice(leaf_departments),
-                        status=Status.IN_PROGRESS,
-                        sla_due_at=now - timezone.timedelta(minutes=rng.randint(1, 60 * 24 * 30)),
-                        created_at=created,
+                created = now - dt.timedelta(hours=rng.randint(100, 2000))
+                due = now - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 30))
+                copy.write_row(
+                    (
+                        format_reference(year, n), citizen, citizen, f"Sweep benchmark complaint {n}",
+                        "Generated for the escalation sweep benchmark.", "", "", "", category,
+                        rng.choice(leaves), "medium", Status.IN_PROGRESS, "web", "", "", "{}", due,
+                        0, "", 0, created, created,
                     )
-                )
-            created_rows = Complaint.objects.bulk_create(rows, batch_size=1000)
-        first_id = first_id or created_rows[0].pk
-        last_id = created_rows[-1].pk
-        done += n
-        print(f"  inserted {done}/{count} ({time.perf_counter() - started:.1f}s)", flush=True)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return [first_id, last_id]
+                )  # fmt: skip
+    execute(
+        f"CREATE TABLE {SNAPSHOT} AS SELECT id, department_id, assignee_id, status, escalation_level, sla_due_at "
+        f"FROM {Complaint._meta.db_table}"
+    )
+    execute(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)")
+    print(f"Seeded {count} overdue complaints in {time.perf_counter() - started:.1f}s")
 
 
-def make_overdue_again(first_id: int, last_id: int, limit: int | None) -> int:
+def reset() -> None:
+    """Put every complaint back as seeded and delete what a run wrote, then VACUUM ANALYZE."""
+    from complaints.models import Complaint, ComplaintEvent, Escalation
+
+    execute(f"TRUNCATE {Escalation._meta.db_table}")
+    execute(f"DELETE FROM {ComplaintEvent._meta.db_table}")
+    execute(
+        f"UPDATE {Complaint._meta.db_table} AS c SET department_id = s.department_id, assignee_id = s.assignee_id, "
+        "status = s.status, escalation_level = s.escalation_level, sla_due_at = s.sla_due_at "
+        f"FROM {SNAPSHOT} AS s WHERE c.id = s.id"
+    )
+    vacuum()
+
+
+# --- the two contenders -------------------------------------------------------------------------
+RAW_SQL = """
+WITH route AS (
+    SELECT * FROM unnest(%(source)s::bigint[], %(level)s::smallint[], %(target)s::bigint[],
+                         %(source_code)s::text[], %(target_code)s::text[], %(manager)s::bigint[],
+                         %(hours)s::int[])
+             AS r(source_id, level, target_id, source_code, target_code, manager_id, hours)
+),
+claimed AS (
+    SELECT c.id, c.status, c.department_id, c.assignee_id, c.escalation_level, c.sla_due_at,
+           r.level, r.target_id, r.source_code, r.target_code, r.manager_id,
+           %(now)s::timestamptz + make_interval(hours => r.hours) AS new_due
+      FROM complaints_complaint AS c
+      JOIN route AS r ON r.source_id = c.department_id AND r.level = c.escalation_level + 1
+     WHERE c.status IN ('new', 'triaged', 'in_progress', 'escalated') AND c.sla_due_at < %(now)s
+       FOR UPDATE OF c
+),
+moved AS (
+    UPDATE complaints_complaint AS c
+       SET department_id = k.target_id, assignee_id = k.manager_id, escalation_level = k.level,
+           sla_due_at = k.new_due, status = 'escalated', updated_at = now()
+      FROM claimed AS k WHERE c.id = k.id
+    RETURNING c.id
+),
+events AS (
+    INSERT INTO complaints_complaintevent
+           (complaint_id, actor_id, action, from_status, to_status, note, changes, is_internal, created_at)
+    SELECT k.id, NULL, 'escalate', k.status, 'escalated', %(reason)s,
+           CASE WHEN k.target_id <> k.department_id
+                THEN jsonb_build_object('department', jsonb_build_array(k.source_code, k.target_code))
+                ELSE '{}'::jsonb END
+           || CASE WHEN k.assignee_id IS DISTINCT FROM k.manager_id
+                THEN jsonb_build_object('assignee', jsonb_build_array(k.assignee_id::text, k.manager_id::text))
+                ELSE '{}'::jsonb END
+           || jsonb_build_object(
+                'escalation_level', jsonb_build_array(k.escalation_level, k.level),
+                'sla_due_at', jsonb_build_array(to_jsonb(k.sla_due_at), to_jsonb(k.new_due)),
+                'reached_top', k.target_id = k.department_id)
+           || CASE WHEN k.status <> 'escalated'
+                THEN jsonb_build_object('status', jsonb_build_array(k.status, 'escalated'))
+                ELSE '{}'::jsonb END,
+           false, now()
+      FROM claimed AS k
+    RETURNING id
+),
+escalations AS (
+    INSERT INTO complaints_escalation
+           (complaint_id, kind, from_level, to_level, from_department_id, to_department_id, actor_id, reason,
+            created_at)
+    SELECT k.id, 'automatic', k.escalation_level, k.level, k.department_id, k.target_id, NULL, %(reason)s, now()
+      FROM claimed AS k
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM events), (SELECT count(*) FROM escalations)
+"""
+
+
+def raw_params(now: dt.datetime) -> dict:
+    """The routes of the tree (department, next level -> target, manager, hours), from the same
+    rules the sweep uses, as the statement's input."""
+    from complaints.services.escalation import escalation_tree
+    from complaints.services.sweeps import AUTOMATIC_REASON
+
+    tree = escalation_tree()
+    params: dict[str, list] = {
+        k: [] for k in ("source", "level", "target", "source_code", "target_code", "manager", "hours")
+    }
+    for department_id in tree.departments:
+        route = tree.route(department_id)
+        for level, hours in route.hours.items():
+            params["source"].append(route.source.pk)
+            params["level"].append(level)
+            params["target"].append(route.target.pk)
+            params["source_code"].append(route.source.code)
+            params["target_code"].append(route.target.code)
+            params["manager"].append(route.target.manager_id)
+            params["hours"].append(hours)
+    return {**params, "now": now, "reason": AUTOMATIC_REASON}
+
+
+def run_raw() -> tuple[float, int]:
+    from django.db import transaction
     from django.utils import timezone
 
-    from complaints.models import Complaint
+    started = time.perf_counter()
+    with transaction.atomic():
+        moved, events, escalations = execute(RAW_SQL, raw_params(timezone.now()))[0]
+    seconds = time.perf_counter() - started
+    assert moved == events == escalations, (moved, events, escalations)
+    return seconds, moved
 
-    ids = Complaint.objects.filter(pk__gte=first_id, pk__lte=last_id).order_by("pk").values("pk")
-    if limit is not None:
-        ids = ids[:limit]
-    return Complaint.objects.filter(pk__in=ids).update(sla_due_at=timezone.now() - timezone.timedelta(minutes=5))
 
+def run_sweep(batch_size: int | None) -> tuple[float, int]:
+    from complaints.services.sweeps import escalate_overdue
 
-def run_sweep(batch_size: int, label: str) -> tuple[float, object]:
-    from complaints.escalation import escalate_overdue
-
-    last_print = [0.0]
+    last = [time.perf_counter()]
 
     def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last_print[0] > 5 or done == total:
-            last_print[0] = time.perf_counter()
-            print(f"  [{label}] escalated {done}/{total}", flush=True)
+        if time.perf_counter() - last[0] > 5 or done >= total:
+            last[0] = time.perf_counter()
+            print(f"    sweep {done}/{total}", flush=True)
 
     started = time.perf_counter()
-    result = escalate_overdue(batch_size=batch_size, progress=progress)
-    return time.perf_counter() - started, result
+    options = {"batch_size": batch_size} if batch_size else {}
+    result = escalate_overdue(progress=progress, **options)
+    seconds = time.perf_counter() - started
+    assert result.errors == 0, result
+    return seconds, result.escalated
+
+
+def purge_outbox_queue() -> int:
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    from grievance.celery import app
+
+    return app.control.purge() or 0
+
+
+def cpu_line() -> str:
+    load = os.getloadavg()
+    return f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=100_000, help="Overdue complaints to insert and sweep.")
-    parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--with-notifications", action="store_true", help="Keep the on-commit notification hook.")
-    parser.add_argument("--skip-memory-run", action="store_true", help="Only the timed run, no tracemalloc run.")
-    parser.add_argument(
-        "--traced-count",
-        type=int,
-        help="Sweep only this many complaints in the (slow) tracemalloc run; default: all of them.",
-    )
+    parser.add_argument("--count", type=int, default=100_000, help="Overdue complaints to seed and sweep.")
+    parser.add_argument("--batch-size", type=int, help="Rows per sweep batch (default: the sweep's own).")
+    parser.add_argument("--runs", type=int, default=3, help="Runs of each contender (the median is reported).")
     args = parser.parse_args()
 
     setup_django()
+    from django.conf import settings
     from django.db import connection
 
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
-    if not args.with_notifications:
-        from complaints import notifications
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker: the hand-off would run every consumer inline. Record the messages instead.
+        from complaints import tasks
 
-        notifications.event_recorded = lambda *, event_id: None
+        handed: list[int] = []
+        tasks.dispatch_events.delay = lambda ids: handed.append(len(ids))
+        print("No CELERY_BROKER_URL: outbox messages are recorded in memory, not sent to a broker.")
+    else:
+        print(f"Outbox hand-off to {settings.CELERY_BROKER_URL.split('@')[-1]} (not consumed; purged after each run)")
 
-    print(f"Inserting {args.count} overdue complaints into {connection.settings_dict['NAME']} ...")
-    started = time.perf_counter()
-    first_id, last_id = insert_overdue(args.count)
-    insert_seconds = time.perf_counter() - started
-    print(f"Inserted {args.count} in {insert_seconds:.1f}s ({args.count / insert_seconds:,.0f} rows/s)")
+    print(f"Database {connection.settings_dict['NAME']}; {cpu_line()}")
+    seed(args.count)
+    timings: dict[str, list[float]] = {"raw": [], "sweep": []}
+    rss = []
+    for run in range(1, args.runs + 1):
+        for name in ("raw", "sweep"):
+            reset()
+            print(f"  run {run} {name}: {cpu_line()}", flush=True)
+            if name == "raw":
+                seconds, rows = run_raw()
+            else:
+                rss.append(rss_mb())
+                seconds, rows = run_sweep(args.batch_size)
+                rss.append(rss_mb())
+                purged = purge_outbox_queue()
+                if purged:
+                    print(f"    purged {purged} outbox message(s)")
+            if rows != args.count:
+                sys.exit(f"{name} escalated {rows}, expected {args.count}")
+            timings[name].append(seconds)
+            print(f"  run {run} {name}: {rows} rows in {seconds:.2f}s = {rows / seconds:,.0f} rows/s", flush=True)
+    raw, sweep = statistics.median(timings["raw"]), statistics.median(timings["sweep"])
+    print()
+    from complaints.services.sweeps import DEFAULT_BATCH_SIZE
 
-    rss_before = max_rss_mb()
-    seconds, result = run_sweep(args.batch_size, "timed")
-    print(
-        f"\nTimed sweep: escalated {result.escalated} (at top {result.at_top}, skipped {result.skipped}, "
-        f"errors {result.errors}) in {seconds:.1f}s = {result.escalated / seconds:,.0f} rows/s"
-    )
-    print(f"Max RSS: {rss_before:.0f} MB before the sweep, {max_rss_mb():.0f} MB after")
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    print(f"{args.count} overdue complaints, batch size {batch_size}, median of {args.runs}:")
+    print(f"  raw SQL statement: {raw:.2f}s ({args.count / raw:,.0f} rows/s)  runs {fmt(timings['raw'])}")
+    print(f"  sweep:             {sweep:.2f}s ({args.count / sweep:,.0f} rows/s)  runs {fmt(timings['sweep'])}")
+    print(f"  ratio sweep/raw:   {sweep / raw:.2f}x")
+    print(f"  RSS around the sweeps (MB): {' -> '.join(f'{v:.0f}' for v in rss)}; max RSS {max_rss_mb():.0f} MB")
+    print(f"  {cpu_line()}")
 
-    if not args.skip_memory_run:
-        again = make_overdue_again(first_id, last_id, args.traced_count)
-        print(f"\nPut {again} complaints past their due time again for the traced run")
-        tracemalloc.start()
-        traced_seconds, traced = run_sweep(args.batch_size, "traced")
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(
-            f"\nTraced sweep (second level, under tracemalloc): escalated {traced.escalated} in "
-            f"{traced_seconds:.1f}s; tracemalloc peak {peak / 1024 / 1024:.1f} MB"
-        )
-        print(f"Max RSS after both sweeps: {max_rss_mb():.0f} MB")
+
+def fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 if __name__ == "__main__":

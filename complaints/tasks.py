@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from celery import shared_task
@@ -28,7 +29,9 @@ def escalate_overdue(limit: int | None = None, close_resolved: bool = True) -> d
     if not cache.add(SWEEP_LOCK_KEY, token, SWEEP_LOCK_SECONDS):
         logger.info("escalate_overdue: another sweep is running; skipping this tick")
         return {"skipped_run": True}
+    started = time.perf_counter()
     try:
+        # Set-based, a transaction per batch (complaints.services.sweeps); events go to the outbox.
         result = sweeps.escalate_overdue(limit=limit)
         closed = sweeps.close_expired_resolved() if close_resolved else 0
     finally:
@@ -41,6 +44,7 @@ def escalate_overdue(limit: int | None = None, close_resolved: bool = True) -> d
         "errors": result.errors,
         "at_max_level": result.at_max_level,
         "closed": closed,
+        "seconds": round(time.perf_counter() - started, 2),
     }
     logger.info("escalate_overdue: %s", counts)
     return counts

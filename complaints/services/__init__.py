@@ -7,7 +7,7 @@ transaction, locks the complaint row, checks the workflow table and the policies
 
 - core: lock, transition, record_event, input rules (shared by the modules below)
 - lifecycle: create, triage, assign, start, resolve, close, reopen, reject, duplicate
-- escalation: complaint_escalate and escalation requests (create, approve, reject)
+- escalation: complaints_escalate (a set; complaint_escalate is a set of one), escalation requests
 - participation: comments and internal notes, support ("me too"), attachments
 - intake: filing with attachments (all or nothing), idempotent filing for services
 - sweeps: the SLA escalation sweep and auto-close (the command and the beat task call them)
@@ -15,6 +15,7 @@ transaction, locks the complaint row, checks the workflow table and the policies
 
 from complaints.services.escalation import (
     complaint_escalate,
+    complaints_escalate,
     escalation_request_approve,
     escalation_request_create,
     escalation_request_reject,
@@ -43,6 +44,7 @@ __all__ = [
     "complaint_create_idempotent",
     "complaint_create_with_attachments",
     "complaint_escalate",
+    "complaints_escalate",
     "complaint_mark_duplicate",
     "complaint_reject",
     "complaint_reopen",

@@ -1,31 +1,417 @@
-"""Escalation, all of it: moving a complaint up a level, and escalation requests.
+"""Escalation, all of it: moving complaints up a level, and escalation requests.
 
 A complaint escalates to its department's `escalation_target()` (the parent department; at the top
 of the tree it stays and the department's manager becomes the assignee), one level up, with a new
-due time from the receiving department's escalation policy. The SLA sweep
-(`complaints.services.sweeps`), a manager's manual escalation and an approved request all call
-`complaint_escalate`, so they share every rule.
+due time from the receiving department's escalation policy.
+
+There is one escalation operation, and it works on a set: `complaints_escalate`. A manager's manual
+escalation and an approved request (`complaint_escalate`) are a set of one; the SLA sweep
+(`complaints.services.sweeps`) passes a batch of a thousand. Either way the rows are locked, each is
+checked against the policy (`policies.may_act`; the system actor for the sweep) and the receiving
+department's highest level, and the whole set is written in a few statements: one UPDATE, one bulk
+insert of `escalate` events, one of `Escalation` rows, and one outbox hand-off for all the events.
+
+    lock (SELECT ... FOR UPDATE [SKIP LOCKED]) -> plan (Python: tree, policy) -> apply (3 statements)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from complaints import policies
-from complaints.models import Complaint, Escalation, EscalationRequest
-from complaints.services.core import Action, lock, record_event, require_text, transition
+from complaints import outbox, policies
+from complaints.models import Complaint, ComplaintEvent, Escalation, EscalationRequest
+from complaints.services.core import Action, lock, record_event, require_text
+from complaints.workflow import check_transition
 from departments.models import Department
+from departments.selectors import departments_with_policy
 from grievance.errors import Conflict, TransitionNotAllowed
 
+# What escalation reads of a complaint row (and all it reads: the rest comes from the tree).
+ROW_FIELDS = ("pk", "status", "department_id", "assignee_id", "escalation_level", "sla_due_at")
 
-@transaction.atomic
+
+# --- the tree, read once ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Route:
+    """Where complaints held by `source` go when they escalate, and the receiving policy."""
+
+    source: Department
+    target: Department
+    max_level: int  # target.max_escalation_level
+    hours: dict[int, int]  # level -> target.escalation_hours(level), for 1..max_level
+
+    @property
+    def reached_top(self) -> bool:
+        return self.target.pk == self.source.pk
+
+
+class EscalationTree:
+    """Departments with their managers and escalation policies, and each one's route, computed
+    once from `Department.escalation_target` and the policy methods (so the rules stay there)."""
+
+    def __init__(self, departments: Iterable[Department]):
+        self.departments: dict[int, Department] = {d.pk: d for d in departments}
+        self._routes: dict[int, Route] = {}
+
+    def route(self, department_id: int | None) -> Route | None:
+        """None for a complaint without a department, or in one created after the tree was read."""
+        if department_id is None:
+            return None
+        route = self._routes.get(department_id)
+        if route is None:
+            source = self.departments.get(department_id)
+            if source is None:
+                return None
+            target = source.escalation_target(self.departments)
+            max_level = target.max_escalation_level
+            route = Route(
+                source=source,
+                target=target,
+                max_level=max_level,
+                hours={level: target.escalation_hours(level) for level in range(1, max_level + 1)},
+            )
+            self._routes[department_id] = route
+        return route
+
+    def below_max_level(self) -> Q:
+        """Complaints whose next level is within the receiving department's policy (SQL filter)."""
+        by_limit: dict[int, list[int]] = defaultdict(list)
+        for department_id in self.departments:
+            by_limit[self.route(department_id).max_level].append(department_id)
+        below = Q(pk__in=[])
+        for limit, ids in sorted(by_limit.items()):
+            below |= Q(department_id__in=ids, escalation_level__lt=limit)
+        return below
+
+
+def escalation_tree(department_ids: Iterable[int] | None = None) -> EscalationTree:
+    """The whole tree (a sweep: two queries, once), or just `department_ids` and their parents."""
+    departments = departments_with_policy().select_related("manager")
+    if department_ids is not None:
+        ids = [pk for pk in set(department_ids) if pk is not None]
+        departments = departments.filter(Q(pk__in=ids) | Q(children__in=ids)).distinct()
+    return EscalationTree(departments)
+
+
+# --- plan: who goes where (pure Python over the locked rows) -------------------------------------
+@dataclass(frozen=True)
+class Move:
+    """One complaint's escalation, decided; `apply_escalations` writes it."""
+
+    complaint_id: int
+    from_status: str
+    to_status: str
+    route: Route
+    from_assignee_id: int | None
+    from_level: int
+    old_due: dt.datetime | None
+    new_due: dt.datetime
+
+    @property
+    def to_level(self) -> int:
+        return self.from_level + 1
+
+    @property
+    def to_assignee_id(self) -> int | None:
+        return self.route.target.manager_id
+
+    @property
+    def reached_top(self) -> bool:
+        return self.route.reached_top
+
+    def changes(self) -> dict:
+        """The event's `changes`: {field: [old, new]} for what changed (as `core.set_fields` records
+        it: departments by code, people by id as text, times in ISO 8601), plus `reached_top`."""
+        changes: dict = {}
+        source, target = self.route.source, self.route.target
+        if source.pk != target.pk:
+            changes["department"] = [source.code, target.code]
+        if self.from_assignee_id != self.to_assignee_id:
+            changes["assignee"] = [_person(self.from_assignee_id), _person(self.to_assignee_id)]
+        changes["escalation_level"] = [self.from_level, self.to_level]
+        if self.old_due != self.new_due:
+            changes["sla_due_at"] = [self.old_due.isoformat() if self.old_due else None, self.new_due.isoformat()]
+        if self.from_status != self.to_status:
+            changes["status"] = [self.from_status, self.to_status]
+        changes["reached_top"] = self.reached_top
+        return changes
+
+
+def _person(pk: int | None) -> str | None:
+    return None if pk is None else str(pk)
+
+
+def plan_escalations(
+    rows: Sequence[tuple], *, actor: User | None, tree: EscalationTree, now: dt.datetime
+) -> tuple[list[Move], dict[int, Exception]]:
+    """Decide each row (`ROW_FIELDS` tuples): a Move, or the refusal the single escalation raises
+    (403/409 from the policy, 409 at the highest level). Changes nothing."""
+    moves: list[Move] = []
+    refused: dict[int, Exception] = {}
+    verdicts: dict[tuple, policies.Verdict] = {}
+    next_status: dict[str, str] = {}
+    for pk, status, department_id, assignee_id, level, due in rows:
+        if actor is None:
+            # The system's verdict depends on nothing personal: decide once per kind of row.
+            key = (status, department_id is None)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = policies.may_act(
+                    None, Complaint(status=status, department_id=department_id), Action.ESCALATE, now=now
+                )
+        else:
+            complaint = Complaint(
+                pk=pk, status=status, department_id=department_id, assignee_id=assignee_id,
+                escalation_level=level, sla_due_at=due,
+            )  # fmt: skip
+            verdict = policies.may_act(actor, complaint, Action.ESCALATE, now=now)
+        if not verdict:
+            refused[pk] = verdict.error
+            continue
+        route = tree.route(department_id)
+        if route is None:
+            refused[pk] = Conflict("The complaint's department changed while it was being escalated; try again.")
+            continue
+        if level + 1 > route.max_level:
+            refused[pk] = TransitionNotAllowed(
+                f"This complaint is already at the highest escalation level ({level}) of {route.target}'s policy.",
+                extra={"status": status, "allowed_actions": []},
+            )
+            continue
+        to_status = next_status.get(status)
+        if to_status is None:
+            to_status = next_status[status] = check_transition(action=Action.ESCALATE, status=status, actor=actor)
+        moves.append(
+            Move(
+                complaint_id=pk,
+                from_status=status,
+                to_status=to_status,
+                route=route,
+                from_assignee_id=assignee_id,
+                from_level=level,
+                old_due=due,
+                new_due=now + dt.timedelta(hours=route.hours[level + 1]),
+            )
+        )
+    return moves, refused
+
+
+# --- apply: a few statements for the whole set ----------------------------------------------------
+def apply_escalations(moves: Sequence[Move], *, actor: User | None, reason: str, kind: str) -> list[int]:
+    """Write `moves` (rows locked by the caller's transaction): one UPDATE, the events and the
+    Escalation rows in bulk, and one outbox hand-off after commit. Returns the event ids."""
+    if not moves:
+        return []
+    written_at = timezone.now()
+    _update_complaints(moves, written_at)
+    event_ids = _write_events(moves, actor=actor, reason=reason, written_at=written_at)
+    _write_escalations(moves, actor=actor, reason=reason, kind=kind, written_at=written_at)
+    outbox.dispatch_on_commit(event_ids)
+    return event_ids
+
+
+def _rows_json(rows: list[dict]) -> str:
+    """A batch as one JSON parameter: PostgreSQL unpacks it with json_to_recordset, which is far
+    cheaper than adapting thousands of separate parameters or array elements."""
+    return json.dumps(rows, default=_iso, separators=(",", ":"))
+
+
+def _iso(value: dt.datetime) -> str:
+    # Full precision (DjangoJSONEncoder would cut microseconds): the stored due time must be exact.
+    return value.isoformat()
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _update_complaints(moves: Sequence[Move], written_at: dt.datetime) -> None:
+    if connection.vendor == "postgresql":
+        # One statement, whatever the number of rows and targets.
+        rows = [
+            {
+                "id": m.complaint_id,
+                "department_id": m.route.target.pk,
+                "assignee_id": m.to_assignee_id,
+                "level": m.to_level,
+                "due": m.new_due,
+                "status": m.to_status,
+            }
+            for m in moves
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {_table(Complaint)} AS c
+                   SET department_id = v.department_id, assignee_id = v.assignee_id,
+                       escalation_level = v.level, sla_due_at = v.due, status = v.status, updated_at = %s
+                  FROM json_to_recordset(%s::json)
+                       AS v(id bigint, department_id bigint, assignee_id bigint, level smallint,
+                            due timestamptz, status varchar)
+                 WHERE c.id = v.id
+                """,
+                [written_at, _rows_json(rows)],
+            )
+        return
+    # Portable: one UPDATE per group of rows getting the same values (a sweep's batch shares `now`).
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for m in moves:
+        groups[(m.route.target.pk, m.to_assignee_id, m.to_level, m.new_due, m.to_status)].append(m.complaint_id)
+    for (department_id, assignee_id, level, due, status), ids in groups.items():
+        Complaint.objects.filter(pk__in=ids).update(
+            department_id=department_id,
+            assignee_id=assignee_id,
+            escalation_level=level,
+            sla_due_at=due,
+            status=status,
+            updated_at=written_at,
+        )
+
+
+def _write_events(moves: Sequence[Move], *, actor: User | None, reason: str, written_at: dt.datetime) -> list[int]:
+    actor_id = actor.pk if actor is not None else None
+    if connection.vendor == "postgresql":
+        rows = [{"id": m.complaint_id, "from": m.from_status, "to": m.to_status, "changes": m.changes()} for m in moves]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(ComplaintEvent)}
+                       (complaint_id, actor_id, action, from_status, to_status, note, changes, is_internal,
+                        created_at)
+                SELECT v.id, %s, %s, v."from", v."to", %s, v.changes, false, %s
+                  FROM json_to_recordset(%s::json) AS v(id bigint, "from" varchar, "to" varchar, changes jsonb)
+                RETURNING id
+                """,
+                [actor_id, Action.ESCALATE, reason, written_at, _rows_json(rows)],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    events = ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint_id=m.complaint_id,
+                actor_id=actor_id,
+                action=Action.ESCALATE,
+                from_status=m.from_status,
+                to_status=m.to_status,
+                note=reason,
+                changes=m.changes(),
+                created_at=written_at,
+            )
+            for m in moves
+        ]
+    )
+    return [event.pk for event in events]
+
+
+def _write_escalations(
+    moves: Sequence[Move], *, actor: User | None, reason: str, kind: str, written_at: dt.datetime
+) -> None:
+    actor_id = actor.pk if actor is not None else None
+    if connection.vendor == "postgresql":
+        rows = [
+            {"id": m.complaint_id, "level": m.from_level, "from": m.route.source.pk, "to": m.route.target.pk}
+            for m in moves
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(Escalation)}
+                       (complaint_id, kind, from_level, to_level, from_department_id, to_department_id, actor_id,
+                        reason, created_at)
+                SELECT v.id, %s, v.level, v.level + 1, v."from", v."to", %s, %s, %s
+                  FROM json_to_recordset(%s::json) AS v(id bigint, level smallint, "from" bigint, "to" bigint)
+                """,
+                [kind, actor_id, reason, written_at, _rows_json(rows)],
+            )
+        return
+    Escalation.objects.bulk_create(
+        [
+            Escalation(
+                complaint_id=m.complaint_id,
+                kind=kind,
+                from_level=m.from_level,
+                to_level=m.to_level,
+                from_department_id=m.route.source.pk,
+                to_department_id=m.route.target.pk,
+                actor_id=actor_id,
+                reason=reason,
+                created_at=written_at,
+            )
+            for m in moves
+        ]
+    )
+
+
+# --- the operations ----------------------------------------------------------------------------
+@dataclass
+class EscalationOutcome:
+    """What `complaints_escalate` did to the rows it locked."""
+
+    moves: list[Move] = field(default_factory=list)
+    # Locked but not escalated: complaint id -> the error a single escalation raises for it.
+    refused: dict[int, Exception] = field(default_factory=dict)
+    event_ids: list[int] = field(default_factory=list)
+    # Every id locked, ascending (a sweep continues after the last).
+    locked_ids: list[int] = field(default_factory=list)
+
+    @property
+    def escalated(self) -> int:
+        return len(self.moves)
+
+    @property
+    def at_top(self) -> int:
+        return sum(1 for m in self.moves if m.reached_top)
+
+
+def complaints_escalate(
+    *,
+    complaint_ids: Iterable[int] | None = None,
+    queryset: QuerySet[Complaint] | None = None,
+    actor: User | None,
+    reason: str,
+    kind: str = Escalation.Kind.MANUAL,
+    now: dt.datetime | None = None,
+    tree: EscalationTree | None = None,
+    skip_locked: bool = False,
+    limit: int | None = None,
+) -> EscalationOutcome:
+    """Escalate a set of complaints one level each, in one transaction.
+
+    The set is `complaint_ids` or `queryset` (its filter is evaluated under the row locks, so a
+    sweep's overdue condition is re-checked on the locked rows), at most `limit` rows in id order.
+    `skip_locked`: leave rows another transaction holds (concurrent sweeps) instead of waiting.
+    `tree`: the departments read once by a caller escalating many sets (default: read here).
+    Rows that may not escalate are in `refused`, with the error `complaint_escalate` raises.
+    """
+    reason = require_text(reason, "reason", "Say why the complaint is escalated.")
+    if (complaint_ids is None) == (queryset is None):
+        raise TypeError("Pass complaint_ids or queryset, not both.")
+    now = now or timezone.now()
+    rows_qs = queryset if queryset is not None else Complaint.objects.filter(pk__in=list(complaint_ids))
+    with transaction.atomic():
+        # of=self: the complaint rows only; ordered by id so concurrent lockers never deadlock.
+        rows_qs = rows_qs.select_for_update(skip_locked=skip_locked, of=("self",)).order_by("pk")
+        rows_qs = rows_qs.values_list(*ROW_FIELDS)
+        rows = list(rows_qs[:limit] if limit is not None else rows_qs)
+        if not rows:
+            return EscalationOutcome()
+        if tree is None:
+            tree = escalation_tree(row[2] for row in rows)
+        moves, refused = plan_escalations(rows, actor=actor, tree=tree, now=now)
+        event_ids = apply_escalations(moves, actor=actor, reason=reason, kind=kind)
+    return EscalationOutcome(moves=moves, refused=refused, event_ids=event_ids, locked_ids=[row[0] for row in rows])
+
+
 def complaint_escalate(
     *,
     complaint: Complaint | int,
@@ -33,64 +419,21 @@ def complaint_escalate(
     reason: str,
     kind: str = Escalation.Kind.MANUAL,
     now: dt.datetime | None = None,
-    departments: Mapping[int, Department] | None = None,
 ) -> Complaint:
-    """Raise the complaint one level: to `department.escalation_target()`, with a new due time
-    (counted from `now`) from that department's escalation policy.
+    """Raise one complaint one level: `complaints_escalate` on a set of one, raising its refusal
+    (403 not allowed, 409 wrong status or already at the highest level of the receiving policy).
 
-    A complaint already at the highest level of that policy is not escalated further (409): there is
-    nobody above to tell, and its manager already holds it.
-    The SLA sweep calls this with actor=None and kind=automatic; an approved request with kind=request.
-    `departments` ({id: department} with parent, manager and escalation steps loaded) lets a caller
-    that escalates many complaints read the tree once instead of once per complaint.
-    The `escalate` event records `reached_top` (the complaint stayed in a department with no parent).
+    Manual escalation (kind manual), an approved request (kind request) and the seed call this.
+    Returns the complaint as it now is.
     """
-    reason = require_text(reason, "reason", "Say why the complaint is escalated.")
-    if departments is None:
-        # One query for the row and everything escalation reads.
-        current = lock(complaint, related=("department__parent__manager", "department__manager", "assignee"))
-    else:
-        current = lock(complaint)
-        if current.department_id is not None:
-            current.department = departments[current.department_id]
-    policies.enforce(policies.may_act(actor, current, Action.ESCALATE))
-    from_department = current.department
-    to_department = from_department.escalation_target(departments)
-    if departments is None:
-        prefetch_related_objects([to_department], "escalation_steps")  # the policy, read once below
-    level = current.escalation_level + 1
-    if level > to_department.max_escalation_level:
-        raise TransitionNotAllowed(
-            f"This complaint is already at the highest escalation level ({current.escalation_level}) "
-            f"of {to_department}'s policy.",
-            extra={"status": current.status, "allowed_actions": []},
-        )
-    due = (now or timezone.now()) + dt.timedelta(hours=to_department.escalation_hours(level))
-    complaint, _ = transition(
-        complaint=current,
-        actor=actor,
-        action=Action.ESCALATE,
-        note=reason,
-        values={
-            "department": to_department,
-            "assignee": to_department.manager,
-            "escalation_level": level,
-            "sla_due_at": due,
-        },
-        already_locked=True,
-        extra_changes={"reached_top": to_department.pk == from_department.pk},
-    )
-    Escalation.objects.create(
-        complaint=complaint,
-        kind=kind,
-        from_level=level - 1,
-        to_level=level,
-        from_department=from_department,
-        to_department=to_department,
-        actor=actor,
-        reason=reason,
-    )
-    return complaint
+    pk = complaint.pk if isinstance(complaint, Complaint) else complaint
+    with transaction.atomic():
+        outcome = complaints_escalate(complaint_ids=[pk], actor=actor, reason=reason, kind=kind, now=now)
+        if pk in outcome.refused:
+            raise outcome.refused[pk]
+        if not outcome.moves:
+            raise Complaint.DoesNotExist(f"No complaint {pk}.")
+    return Complaint.objects.select_related("department__manager", "assignee").get(pk=pk)
 
 
 # --- escalation requests ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import escalation, services
 from complaints.models import Complaint, ComplaintEvent, Escalation, Feedback, Status
-from complaints.services import sweeps
+from complaints.services import escalation as escalation_service
 from complaints.tests.factories import file_complaint, in_progress_complaint
 from departments.tests.factories import EscalationStepFactory
 
@@ -212,14 +212,16 @@ def test_one_failing_complaint_does_not_stop_the_others(working, monkeypatch, ca
     for complaint in complaints:
         _overdue(complaint)
     broken = complaints[1].pk
-    real_escalate = services.complaint_escalate
+    real_write_events = escalation_service._write_events
 
-    def escalate(*, complaint, **kwargs):
-        if complaint == broken:
+    def write_events(moves, **kwargs):
+        # A row whose event cannot be written: its whole batch rolls back, then the rows are retried
+        # one at a time and only this one fails.
+        if any(move.complaint_id == broken for move in moves):
             raise RuntimeError("a bad row")
-        return real_escalate(complaint=complaint, **kwargs)
+        return real_write_events(moves, **kwargs)
 
-    monkeypatch.setattr(sweeps, "complaint_escalate", escalate)
+    monkeypatch.setattr(escalation_service, "_write_events", write_events)
 
     with pytest.raises(CommandError, match="1 complaint"):
         call_command("escalate_overdue")

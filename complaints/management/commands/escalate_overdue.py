@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from complaints.services import sweeps
@@ -14,6 +16,13 @@ def positive_int(value: str) -> int:
     return number
 
 
+BAR_WIDTH = 30
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "- rows/s"
+
+
 class Command(BaseCommand):
     help = (
         "Escalate every open complaint past its due time one level up the department tree, then close "
@@ -24,21 +33,36 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Change nothing; list what would be escalated.")
         parser.add_argument("--limit", type=positive_int, help="Handle at most this many overdue complaints.")
         parser.add_argument(
-            "--batch-size", type=positive_int, default=500, help="Complaints read per batch (default: %(default)s)."
+            "--batch-size",
+            type=positive_int,
+            default=sweeps.DEFAULT_BATCH_SIZE,
+            help="Complaints claimed and committed together (default: %(default)s).",
         )
         parser.add_argument("--no-close", action="store_true", help="Do not close expired resolved complaints.")
 
     def handle(self, *args, dry_run: bool, limit: int | None, batch_size: int, no_close: bool, **options):
         verb = "would escalate" if dry_run else "escalated"
 
+        started = time.perf_counter()
+        # On a terminal the bar redraws in place; in a log (cron, CI) it is one line per batch.
+        interactive = self.stdout.isatty()
+
         def progress(done: int, total: int) -> None:
-            percent = 100 * done // total if total else 100
-            self.stdout.write(f"{verb} {done}/{total} ({percent}%)")
+            share = done / total if total else 1.0
+            bar = "#" * round(share * BAR_WIDTH)
+            elapsed = time.perf_counter() - started
+            line = f"{verb} {done}/{total} ({int(share * 100)}%) [{bar:-<{BAR_WIDTH}}] {_rate(done, elapsed)}"
+            if interactive:
+                self.stdout.write(f"\r{line}", ending="\n" if done >= total else "")
+                self.stdout.flush()
+            else:
+                self.stdout.write(line)
 
         try:
             result = sweeps.escalate_overdue(limit=limit, batch_size=batch_size, dry_run=dry_run, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        seconds = time.perf_counter() - started
         if dry_run:
             for plan in result.planned:
                 self.stdout.write(
@@ -53,6 +77,8 @@ class Command(BaseCommand):
                     f"skipped {result.skipped}, errors {result.errors}."
                 )
             )
+        rows = len(result.planned) if dry_run else result.escalated
+        self.stdout.write(f"{rows} row(s) in {seconds:.2f} s: {_rate(rows, seconds)}.")
         if result.at_max_level:
             self.stdout.write(
                 f"{result.at_max_level} overdue complaint(s) are at their highest escalation level and stay with "
