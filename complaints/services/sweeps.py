@@ -57,9 +57,6 @@ logger = logging.getLogger(__name__)
 # 1,000. The price: a complaint an officer edits while its batch is in flight waits for that batch
 # (about a second), and a crash redoes at most one batch.
 DEFAULT_BATCH_SIZE = 5000
-# The old sweep claimed ids in chunks of this size; kept because `complaints.escalation` re-exports it.
-# The sweep now claims (and commits) whole batches of `batch_size`.
-CLAIM_CHUNK = DEFAULT_BATCH_SIZE
 AUTOMATIC_REASON = "The complaint was not resolved by its due time."
 
 

@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from complaints.escalation import escalation_request_create, escalation_request_reject
 from complaints.models import ComplaintEvent, Escalation, EscalationRequest, Notice, Status
 from complaints.notices import notice_create
+from complaints.services import escalation_request_create, escalation_request_reject
 from complaints.tests.factories import in_progress_complaint
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from complaints import escalation, services
+from complaints import selectors, services
 from complaints.models import Complaint, ComplaintEvent, Escalation, EscalationRequest, Status
 from complaints.tests.factories import in_progress_complaint
 
@@ -32,7 +32,7 @@ def roads_complaint(citizen, dispatcher, officer_roads, category_potholes, sla_d
 
 @pytest.fixture
 def pending(roads_complaint, citizen):
-    return escalation.escalation_request_create(
+    return services.escalation_request_create(
         complaint=roads_complaint, requested_by=citizen, reason="Nothing has happened for a month."
     )
 
@@ -166,7 +166,7 @@ def test_only_one_pending_request_per_complaint(auth_client, citizen, officer_ro
 
 
 def test_a_new_request_may_follow_a_decided_one(auth_client, citizen, manager_public_works, pending):
-    escalation.escalation_request_reject(escalation_request=pending, actor=manager_public_works, note="Scheduled")
+    services.escalation_request_reject(escalation_request=pending, actor=manager_public_works, note="Scheduled")
 
     response = auth_client(citizen).post(BASE, {"complaint": pending.complaint_id, "reason": "Still nothing"})
 
@@ -177,7 +177,7 @@ def test_a_new_request_may_follow_a_decided_one(auth_client, citizen, manager_pu
 def test_at_the_top_the_request_goes_to_the_departments_own_manager(citizen, dept_corporation, roads_complaint):
     Complaint.objects.filter(pk=roads_complaint.pk).update(department=dept_corporation)
 
-    request = escalation.escalation_request_create(complaint=roads_complaint, requested_by=citizen, reason="Slow")
+    request = services.escalation_request_create(complaint=roads_complaint, requested_by=citizen, reason="Slow")
 
     assert request.target_department == dept_corporation
 
@@ -267,10 +267,10 @@ def test_a_request_aimed_at_a_managers_subtree_is_visible_to_them(
     citizen, dept_public_works, dept_water, manager_water, roads_complaint, auth_client
 ):
     # A request whose target is Water (e.g. for a complaint later moved away) stays in Water's queue.
-    request = escalation.escalation_request_create(complaint=roads_complaint, requested_by=citizen, reason="Slow")
+    request = services.escalation_request_create(complaint=roads_complaint, requested_by=citizen, reason="Slow")
     EscalationRequest.objects.filter(pk=request.pk).update(target_department=dept_water)
 
-    assert list(escalation.escalation_requests_visible_to(manager_water)) == [request]
+    assert list(selectors.escalation_requests_visible_to(manager_water)) == [request]
 
 
 def test_list_filters_by_state_in_a_fixed_number_of_queries(
@@ -287,9 +287,9 @@ def test_list_filters_by_state_in_a_fixed_number_of_queries(
         complaint = in_progress_complaint(
             citizen, category=category_potholes, dispatcher=dispatcher, officer=officer_roads
         )
-        request = escalation.escalation_request_create(complaint=complaint, requested_by=citizen, reason=f"slow {n}")
+        request = services.escalation_request_create(complaint=complaint, requested_by=citizen, reason=f"slow {n}")
         if n % 2:
-            escalation.escalation_request_reject(escalation_request=request, actor=manager_public_works, note="No")
+            services.escalation_request_reject(escalation_request=request, actor=manager_public_works, note="No")
     client = auth_client(dispatcher)
 
     with django_assert_max_num_queries(4):
@@ -304,6 +304,6 @@ def test_a_citizen_cannot_approve_through_the_service_either(citizen, pending):
     from grievance.errors import ActionForbidden
 
     with pytest.raises(ActionForbidden):
-        escalation.escalation_request_approve(escalation_request=pending, actor=citizen)
+        services.escalation_request_approve(escalation_request=pending, actor=citizen)
     assert EscalationRequest.objects.get(pk=pending.pk).state == EscalationRequest.State.PENDING
     assert Complaint.objects.get(pk=pending.complaint_id).status == Status.IN_PROGRESS

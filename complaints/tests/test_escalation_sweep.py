@@ -1,4 +1,4 @@
-"""The SLA sweep (`complaints.escalation.escalate_overdue`), its command and Celery task, and the
+"""The SLA sweep (`complaints.services.sweeps.escalate_overdue`), its command and Celery task, and the
 auto-close of resolved complaints whose reopen window has passed."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from complaints import escalation, services
+from complaints import services
 from complaints.models import Complaint, ComplaintEvent, Escalation, Feedback, Status
 from complaints.services import escalation as escalation_service
+from complaints.services import sweeps
 from complaints.tests.factories import file_complaint, in_progress_complaint
 from departments.tests.factories import EscalationStepFactory
 
@@ -70,7 +71,7 @@ def test_sweep_escalates_exactly_the_overdue_open_complaints(
     # Routed at filing (new, with a department) and never triaged: its SLA clock runs too.
     new_routed = _overdue(pothole)
 
-    result = escalation.escalate_overdue()
+    result = sweeps.escalate_overdue()
 
     assert (result.escalated, result.skipped, result.errors) == (2, 0, 0)
     escalated = set(Complaint.objects.filter(escalation_level=1).values_list("pk", flat=True))
@@ -89,7 +90,7 @@ def test_escalation_climbs_the_tree_and_stays_at_the_top_with_its_manager(
     steps = []
     for _ in range(4):
         _overdue(complaint)
-        steps.append(escalation.escalate_overdue())
+        steps.append(sweeps.escalate_overdue())
         complaint.refresh_from_db()
 
     # Roads -> Public Works (level 1) -> Corporation (level 2) -> stays at Corporation (level 3).
@@ -114,7 +115,7 @@ def test_new_due_time_escalation_record_and_event_follow_the_policy(working, dep
     complaint = _overdue(working(1)[0])
     now = timezone.now()
 
-    escalation.escalate_overdue(now=now)
+    sweeps.escalate_overdue(now=now)
 
     complaint.refresh_from_db()
     assert complaint.sla_due_at == now + dt.timedelta(hours=10)
@@ -130,7 +131,7 @@ def test_new_due_time_escalation_record_and_event_follow_the_policy(working, dep
         Status.IN_PROGRESS,
         Status.ESCALATED,
     )
-    assert event.note == escalation.AUTOMATIC_REASON
+    assert event.note == sweeps.AUTOMATIC_REASON
     assert event.changes["escalation_level"] == [0, 1]
 
 
@@ -140,9 +141,9 @@ def test_running_the_sweep_twice_changes_nothing_the_second_time(working):
         _overdue(complaint)
     now = timezone.now()
 
-    first = escalation.escalate_overdue(now=now)
+    first = sweeps.escalate_overdue(now=now)
     events = ComplaintEvent.objects.count()
-    second = escalation.escalate_overdue(now=now)
+    second = sweeps.escalate_overdue(now=now)
 
     assert first.escalated == 3
     assert (second.escalated, second.total) == (0, 0)
@@ -155,10 +156,10 @@ def test_dry_run_changes_nothing_and_lists_what_would_change(working):
     _overdue(complaint)
     events = ComplaintEvent.objects.count()
 
-    result = escalation.escalate_overdue(dry_run=True)
+    result = sweeps.escalate_overdue(dry_run=True)
 
     assert result.escalated == 0
-    assert result.planned == [escalation.PlannedEscalation(complaint.reference, "Roads", "Public Works", 1)]
+    assert result.planned == [sweeps.PlannedEscalation(complaint.reference, "Roads", "Public Works", 1)]
     complaint.refresh_from_db()
     assert (complaint.escalation_level, complaint.department.code) == (0, "roads")
     assert ComplaintEvent.objects.count() == events
@@ -262,7 +263,7 @@ def test_two_concurrent_sweeps_escalate_each_complaint_exactly_once(working):
     def sweep():
         try:
             barrier.wait()
-            results.append(escalation.escalate_overdue(now=now, batch_size=10))
+            results.append(sweeps.escalate_overdue(now=now, batch_size=10))
         except Exception as exc:  # asserted on below
             errors.append(exc)
         finally:
@@ -290,9 +291,9 @@ def test_resolved_complaints_close_after_the_reopen_window_and_not_before(workin
     Complaint.objects.filter(pk=expired.pk).update(resolved_at=timezone.now() - dt.timedelta(days=7, hours=1))
     Complaint.objects.filter(pk=recent.pk).update(resolved_at=timezone.now() - dt.timedelta(days=6))
 
-    assert escalation.close_expired_resolved(dry_run=True) == 1
+    assert sweeps.close_expired_resolved(dry_run=True) == 1
     assert Complaint.objects.filter(status=Status.CLOSED).count() == 0
-    assert escalation.close_expired_resolved() == 1
+    assert sweeps.close_expired_resolved() == 1
 
     expired.refresh_from_db()
     recent.refresh_from_db()
@@ -301,7 +302,7 @@ def test_resolved_complaints_close_after_the_reopen_window_and_not_before(workin
     event = expired.events.latest("id")
     assert (event.action, event.actor) == ("close", None)
     assert not Feedback.objects.filter(complaint=expired).exists()
-    assert escalation.close_expired_resolved() == 0
+    assert sweeps.close_expired_resolved() == 0
 
 
 def test_command_closes_expired_resolved_complaints_unless_told_not_to(working, officer_roads, capsys):

@@ -261,7 +261,7 @@ def test_an_internal_note_reaches_the_assignee_only_and_never_the_citizen(
 def test_an_escalation_request_tells_the_manager_who_decides(
     on_commit, working, citizen, officer_roads, manager_public_works
 ):
-    from complaints import escalation
+    from complaints import services as escalation
 
     with on_commit():
         escalation.escalation_request_create(complaint=working, requested_by=citizen, reason="Nobody came.")
@@ -273,7 +273,7 @@ def test_an_escalation_request_tells_the_manager_who_decides(
 def test_a_rejected_escalation_request_tells_the_requester_and_an_approval_escalates_with_its_notifications(
     on_commit, working, citizen, officer_roads, manager_public_works
 ):
-    from complaints import escalation
+    from complaints import services as escalation
 
     with on_commit():
         request = escalation.escalation_request_create(complaint=working, requested_by=officer_roads,
