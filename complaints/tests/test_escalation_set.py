@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Notification, Role
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from complaints import outbox, services
 from complaints.models import Complaint, ComplaintEvent, Escalation, Status
@@ -21,6 +21,7 @@ from complaints.services import sweeps
 from complaints.tests.factories import in_progress_complaint
 from departments.tests.factories import EscalationStepFactory
 from grievance.errors import TransitionNotAllowed
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
