@@ -3,6 +3,7 @@
 Input serializers only validate and look things up; the services do the changing.
 """
 
+import copy
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -50,7 +51,25 @@ class LocationSerializer(serializers.Serializer):
     ward = serializers.CharField(allow_blank=True)
 
 
-class ComplaintListSerializer(serializers.ModelSerializer):
+class BuiltFieldsOnce:
+    """A ModelSerializer that introspects its model once per process, not once per instance.
+
+    DRF builds a ModelSerializer's fields from the model's metadata every time one is instantiated.
+    This keeps the built fields per class and gives each instance deep copies, exactly as a plain
+    Serializer does with its declared fields: the same fields, the same behaviour, no shared state.
+    """
+
+    _built_fields: dict = {}
+
+    def get_fields(self):
+        cls = type(self)
+        built = BuiltFieldsOnce._built_fields.get(cls)
+        if built is None:
+            built = BuiltFieldsOnce._built_fields[cls] = super().get_fields()
+        return copy.deepcopy(built)
+
+
+class ComplaintListSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -136,16 +155,39 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
         return policies.allowed_actions(viewer, obj)
 
 
+CODE_MAX_LENGTH = Category._meta.get_field("code").max_length
+
+
+def _categories_by_code(*, category: str | None, subcategory: str | None) -> dict:
+    """{"category": Category | None, "subcategory": Category | None} for the given codes, in one query,
+    with each one's default department joined (routing reads it). The same rules and messages as a
+    SlugRelatedField on top-level categories and on subcategories."""
+    codes = [code for code in (category, subcategory) if code is not None]
+    found = {c.code: c for c in Category.objects.select_related("default_department").filter(code__in=codes)}
+    result, errors = {}, {}
+    for field, code, top_level in (("category", category, True), ("subcategory", subcategory, False)):
+        if code is None:
+            continue
+        row = found.get(code)
+        if row is None or (row.parent_id is None) != top_level:
+            errors[field] = [f"Object with code={code} does not exist."]
+        result[field] = row
+    if errors:
+        raise serializers.ValidationError(errors)
+    return result
+
+
 class ComplaintCreateSerializer(serializers.Serializer):
     """What a citizen (or staff on a citizen's behalf) sends to file a complaint."""
 
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=MAX_TEXT)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(parent__isnull=True), required=False, allow_null=True
+    # Codes, looked up together in `validate` (one query, with their default departments for routing).
+    category = serializers.CharField(
+        max_length=CODE_MAX_LENGTH, required=False, allow_null=True, help_text="Code of a top-level category."
     )
-    subcategory = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(parent__isnull=False), required=False, allow_null=True
+    subcategory = serializers.CharField(
+        max_length=CODE_MAX_LENGTH, required=False, allow_null=True, help_text="Code of one of its subcategories."
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="Staff only.")
     source = serializers.ChoiceField(choices=Source.choices, required=False)
@@ -168,6 +210,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         # Both coordinates or neither: complaint_create checks it (one rule, services.core.validate_location).
+        attrs.update(_categories_by_code(category=attrs.get("category"), subcategory=attrs.get("subcategory")))
         user = self.context["request"].user
         if policies.files_for_others(user):
             if not attrs.get("citizen_phone"):
