@@ -124,8 +124,13 @@ def seed() -> None:
     password = make_password("pass12345", hasher="pbkdf2_sha256")  # seeding speed; the bench user gets argon2
     User.objects.bulk_create(
         [
-            User(role=Role.CITIZEN, phone=f"+9170{n:08d}", full_name=f"Citizen {n}", password=password,
-                 date_joined=now - timezone.timedelta(days=400))
+            User(
+                role=Role.CITIZEN,
+                phone=f"+9170{n:08d}",
+                full_name=f"Citizen {n}",
+                password=password,
+                date_joined=now - timezone.timedelta(days=400),
+            )
             for n in range(N_CITIZENS)
         ]
     )
@@ -173,8 +178,12 @@ def seed() -> None:
             ComplaintEvent.objects.bulk_create(
                 [
                     ComplaintEvent(
-                        complaint=c, actor_id=c.citizen_id, action="created", to_status="new",
-                        created_at=c.created_at, dispatched_at=c.created_at,
+                        complaint=c,
+                        actor_id=c.citizen_id,
+                        action="created",
+                        to_status="new",
+                        created_at=c.created_at,
+                        dispatched_at=c.created_at,
                     )
                     for c in rows
                 ],
@@ -214,12 +223,18 @@ def gunicorn_cmd() -> list[str]:
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "grievance.wsgi:application",
-        "--bind", f"127.0.0.1:{PORT}",
-        "--workers", "2",
-        "--worker-class", "gthread",
-        "--threads", threads,
-        "--pid", str(PIDFILE),
-        "--log-level", "warning",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        "2",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        threads,
+        "--pid",
+        str(PIDFILE),
+        "--log-level",
+        "warning",
     ]  # no --access-logfile: no access log
 
 
@@ -305,7 +320,9 @@ def write_target() -> Path:
 # --- main ------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", default="compare", choices=["compare", "seed", "reset", "serve", "target"])
+    parser.add_argument(
+        "command", nargs="?", default="compare", choices=["compare", "seed", "reset", "serve", "target"]
+    )
     args = parser.parse_args()
     if args.command == "target":
         print(json.dumps(target(), indent=2))
