@@ -18,7 +18,8 @@ What it does, with the harness in ../shared/bench (BENCH_DIR; read its README):
 
 Sub-commands for pieces of it: `seed`, `reset`, `serve` (foreground), `target` (print the target).
 Environment: BENCH_DIR, BENCH_WORK (/tmp/grievance-bench), BENCH_DB (grv_bench), BENCH_PORT (8812),
-BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_THREADS, and compare.sh's
+BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_WORKER_CLASS (sync),
+GUNICORN_THREADS, and compare.sh's
 ROUNDS, DURATION, WARMUP, CONCURRENCY.
 """
 
@@ -71,6 +72,9 @@ SERVER_ENV = {
     "DATABASE_URL": DATABASE_URL,
     "CELERY_BROKER_URL": BROKER_URL,
     "CACHE_URL": CACHE_URL,
+    # psycopg 3's pool (Django 5.2) instead of persistent connections with a SELECT 1 per request.
+    "DB_POOL_MAX_SIZE": "4",
+    "DB_POOL_MIN_SIZE": "1",
 }
 
 DESCRIPTION = (
@@ -219,7 +223,9 @@ def reset() -> None:
 
 # --- serve -----------------------------------------------------------------------------------
 def gunicorn_cmd() -> list[str]:
-    threads = os.environ.get("GUNICORN_THREADS", "4")
+    # sync workers by default: gthread left most connections on one process (measured 29 of 32).
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+    threads = os.environ.get("GUNICORN_THREADS", "1")
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "grievance.wsgi:application",
@@ -228,7 +234,7 @@ def gunicorn_cmd() -> list[str]:
         "--workers",
         "2",
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
         threads,
         "--pid",
