@@ -1,45 +1,115 @@
-"""Benchmark of the complaints API under concurrent load through gunicorn on PostgreSQL.
+"""Grievance against the FastAPI design, side by side, in one command (issue 11).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/grievance_bench \
-        .venv/bin/python benchmarks/api.py --complaints 100000 --concurrency 8 --seconds 15
+    .venv/bin/python benchmarks/api.py            # seed (once), serve, compare: ROUNDS=3 by default
+    ROUNDS=1 DURATION=10 .venv/bin/python benchmarks/api.py      # a quicker look
 
-It migrates the database named by DATABASE_URL (use a scratch database: the data stays there for
-re-runs), fills it with --complaints complaints if it has fewer, starts gunicorn on a local port,
-and for each scenario (create, list as a citizen, list as a department officer, detail) keeps
---concurrency clients busy for --seconds, then prints requests per second and p50/p99 latency.
-Not part of the test suite: figures depend on the machine.
+What it does, with the harness in ../shared/bench (BENCH_DIR; read its README):
+
+1. starts pg.sh's throwaway PostgreSQL (127.0.0.1:55432) and, unless it is there already, seeds the
+   database `grv_bench` the way the peer's seed.py does: reference data as `manage.py seed` makes it,
+   1,000 citizens, 100,000 complaints spread over them (one "created" timeline event each), and the
+   bench citizen (phone 9999999999, password pass12345) who owns exactly 200;
+2. serves the app production-like: gunicorn with exactly 2 worker processes, DEBUG=0, no access log,
+   Celery's broker and the cache (throttle counters) on Redis as in docker-compose, throttles raised
+   so the load is not refused. No Celery worker runs: the outbox messages queue up in Redis (the
+   request's part ends at publishing them) and `reset` empties that Redis database;
+3. writes the target file (scenarios create, list, detail; reset_cmd puts the bench citizen back to
+   200 complaints) and runs compare.sh, which prints each round, the medians and the ratios.
+
+Sub-commands for pieces of it: `seed`, `reset`, `serve` (foreground), `target` (print the target).
+Environment: BENCH_DIR, BENCH_WORK (/tmp/grievance-bench), BENCH_DB (grv_bench), BENCH_PORT (8812),
+BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_WORKER_CLASS (sync),
+GUNICORN_THREADS, and compare.sh's
+ROUNDS, DURATION, WARMUP, CONCURRENCY.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
-import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+BENCH_DIR = Path(os.environ.get("BENCH_DIR", ROOT.parent.parent / "shared" / "bench")).resolve()
+if not (BENCH_DIR / "compare.sh").exists():
+    BENCH_DIR = Path("/work/shared/bench")
+BENCH_WORK = Path(os.environ.get("BENCH_WORK", "/tmp/grievance-bench"))
+DB_NAME = os.environ.get("BENCH_DB", "grv_bench")
+DATABASE_URL = f"postgres://postgres@127.0.0.1:55432/{DB_NAME}"
+PORT = int(os.environ.get("BENCH_PORT", "8812"))
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379").rstrip("/")
+BROKER_URL = f"{REDIS}/12"
+CACHE_URL = f"{REDIS}/13"
+PIDFILE = BENCH_WORK / "grievance-gunicorn.pid"
+TARGET_FILE = BENCH_WORK / "grievance.json"
+
+BENCH_PHONE = "+919999999999"
+BENCH_PASSWORD = "pass12345"
+N_CITIZENS = 1000
+N_COMPLAINTS = 100_000
+N_BENCH_COMPLAINTS = 200
+
+# The server's environment: production settings (DEBUG off) on the bench database.
+SERVER_ENV = {
+    "DEBUG": "False",
+    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "False",  # wrk speaks plain HTTP to gunicorn, as a proxy would
+    "THROTTLE_USER": "100000000/minute",
+    "THROTTLE_ANON": "100000000/minute",
+    "THROTTLE_LOGIN": "100000/minute",
+    "JWT_ACCESS_MINUTES": "240",
+    "LOG_LEVEL": "WARNING",
+    "DATABASE_URL": DATABASE_URL,
+    "CELERY_BROKER_URL": BROKER_URL,
+    "CACHE_URL": CACHE_URL,
+    # psycopg 3's pool (Django 5.2) instead of persistent connections with a SELECT 1 per request.
+    "DB_POOL_MAX_SIZE": "4",
+    "DB_POOL_MIN_SIZE": "1",
+}
+
+DESCRIPTION = (
+    "Water has not been supplied to house {n} in ward 12 for three days; residents are buying tankers. "
+    "Please restore supply and inspect the main line near the market."
+)
+
 
 def setup_django() -> None:
+    os.environ.update(SERVER_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grievance.settings")
     import django
 
     django.setup()
 
 
-def fill(target: int) -> None:
-    """Bring the database to `target` complaints, in bulk, with one 'created' event each."""
+def pg(*args: str, check: bool = True) -> str:
+    result = subprocess.run([str(BENCH_DIR / "pg.sh"), *args], capture_output=True, text=True)
+    if check and result.returncode != 0:
+        sys.exit(f"pg.sh {' '.join(args)} failed: {result.stderr}")
+    return result.stdout.strip()
+
+
+def ensure_database() -> None:
+    pg("start")
+    if pg("psql", "-Atc", f"select 1 from pg_database where datname='{DB_NAME}'") != "1":
+        pg("psql", "-c", f'CREATE DATABASE "{DB_NAME}"')
+
+
+# --- seed ------------------------------------------------------------------------------------
+def seed() -> None:
+    """Reference data, 1,000 citizens with 100,000 complaints, and the bench citizen with 200. Idempotent."""
+    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import Role, User
@@ -48,229 +118,244 @@ def fill(target: int) -> None:
     from departments.models import Category
     from departments.seed import seed_reference_data
 
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
     seed_reference_data()
-    have = Complaint.objects.count()
-    if have >= target:
-        print(f"database already has {have} complaints")
+    if User.objects.filter(phone=BENCH_PHONE).exists():
+        print(f"{DB_NAME}: already seeded ({Complaint.objects.count()} complaints)")
         return
-    citizens = list(User.objects.filter(role=Role.CITIZEN).order_by("id")[:2000])
-    if len(citizens) < 2000:
-        User.objects.bulk_create(
-            [
-                User(role=Role.CITIZEN, phone=f"+9170{n:08d}", full_name=f"Bench citizen {n}")
-                for n in range(len(citizens), 2000)
-            ],
-            ignore_conflicts=True,
-        )
-        citizens = list(User.objects.filter(role=Role.CITIZEN).order_by("id")[:2000])
+    now = timezone.now()
+    password = make_password("pass12345", hasher="pbkdf2_sha256")  # seeding speed; the bench user gets argon2
+    User.objects.bulk_create(
+        [
+            User(
+                role=Role.CITIZEN,
+                phone=f"+9170{n:08d}",
+                full_name=f"Citizen {n}",
+                password=password,
+                date_joined=now - timezone.timedelta(days=400),
+            )
+            for n in range(N_CITIZENS)
+        ]
+    )
+    citizens = list(User.objects.filter(role=Role.CITIZEN, phone__startswith="+9170").order_by("id"))
+    bench = User(role=Role.CITIZEN, phone=BENCH_PHONE, full_name="Bench citizen", date_joined=now)
+    bench.set_password(BENCH_PASSWORD)
+    bench.save()
     subcategories = list(Category.objects.filter(parent__isnull=False, default_department__isnull=False))
     statuses = [Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
-    year = timezone.localdate().year
+    weights = [15, 15, 20, 30, 20]
     rng = random.Random(42)
-    now = timezone.now()
+    owners = [rng.choice(citizens) for _ in range(N_COMPLAINTS)] + [bench] * N_BENCH_COMPLAINTS
+    year = timezone.localdate().year
     chunk = 5000
-    started = time.perf_counter()
-    while have < target:
-        n = min(chunk, target - have)
+    for start in range(0, len(owners), chunk):
+        part = owners[start : start + chunk]
         with transaction.atomic():
             counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
             first = counter.last_value + 1
-            counter.last_value += n
+            counter.last_value += len(part)
             counter.save()
             rows = []
-            for i in range(n):
+            for i, owner in enumerate(part):
                 sub = rng.choice(subcategories)
-                citizen = rng.choice(citizens)
-                created = now - timezone.timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+                created = now - timezone.timedelta(seconds=rng.randint(60, 365 * 86400))
                 rows.append(
                     Complaint(
                         reference=format_reference(year, first + i),
-                        citizen=citizen,
-                        created_by=citizen,
-                        title=f"Benchmark complaint {first + i}",
-                        description="Generated for the API benchmark.",
+                        citizen=owner,
+                        created_by=owner,
+                        title=f"Complaint {first + i} about {sub.name.lower()}",
+                        description=DESCRIPTION.format(n=first + i),
                         category_id=sub.parent_id,
                         subcategory=sub,
                         department_id=sub.default_department_id,
                         priority=rng.choice(["low", "medium", "high", "urgent"]),
-                        status=rng.choice(statuses),
-                        latitude=round(28.5 + rng.random() * 0.3, 6),
-                        longitude=round(77.0 + rng.random() * 0.3, 6),
+                        status=rng.choices(statuses, weights)[0],
+                        source=rng.choice(["web", "mobile"]),
+                        language="en",
                         sla_due_at=created + timezone.timedelta(hours=72),
                         created_at=created,
                     )
                 )
             Complaint.objects.bulk_create(rows, batch_size=1000)
             ComplaintEvent.objects.bulk_create(
-                [ComplaintEvent(complaint=c, actor_id=c.citizen_id, action="created", to_status="new") for c in rows],
+                [
+                    ComplaintEvent(
+                        complaint=c,
+                        actor_id=c.citizen_id,
+                        action="created",
+                        to_status="new",
+                        created_at=c.created_at,
+                        dispatched_at=c.created_at,
+                    )
+                    for c in rows
+                ],
                 batch_size=1000,
             )
-        have += n
-        print(f"  filled {have}/{target} ({time.perf_counter() - started:.0f}s)", flush=True)
+        print(f"  seeded {start + len(part)}/{len(owners)} ({time.perf_counter() - started:.0f}s)", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"{DB_NAME}: seeded in {time.perf_counter() - started:.0f}s")
+
+
+# --- reset -----------------------------------------------------------------------------------
+def reset() -> None:
+    """Back to the seeded state: the bench citizen's complaints filed since seeding go, and the
+    queued outbox messages with them; then VACUUM ANALYZE and CHECKPOINT, as the peer's reset does."""
+    import redis
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
-def tokens() -> dict[str, str]:
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from accounts.models import Role, User
+    from accounts.models import User
     from complaints.models import Complaint
 
-    citizen = User.objects.filter(role=Role.CITIZEN, complaints__isnull=False).order_by("id").first()
-    officer = User.objects.filter(role=Role.OFFICER, department__code="roads").first()
-    if officer is None:
-        from departments.models import Department
+    bench = User.objects.get(phone=BENCH_PHONE)
+    deleted, _ = Complaint.objects.filter(citizen=bench, created_at__gt=bench.date_joined).delete()
+    redis.Redis.from_url(BROKER_URL).flushdb()
+    connection.set_autocommit(True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE complaints_complaint")
+        cursor.execute("VACUUM ANALYZE complaints_complaintevent")
+        cursor.execute("CHECKPOINT")
+    left = Complaint.objects.filter(citizen=bench).count()
+    print(f"reset: deleted {deleted} rows, the bench citizen has {left} complaints", file=sys.stderr)
 
-        officer = User.objects.create(
-            role=Role.OFFICER, email="bench.officer@example.org", department=Department.objects.get(code="roads")
-        )
-    detail_ids = list(Complaint.objects.filter(citizen=citizen).values_list("id", flat=True)[:50])
+
+# --- serve -----------------------------------------------------------------------------------
+def gunicorn_cmd() -> list[str]:
+    # sync workers by default: gthread left most connections on one process (measured 29 of 32).
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+    threads = os.environ.get("GUNICORN_THREADS", "1")
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "grievance.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        "2",
+        "--worker-class",
+        worker_class,
+        "--threads",
+        threads,
+        "--pid",
+        str(PIDFILE),
+        "--log-level",
+        "warning",
+    ]  # no --access-logfile: no access log
+
+
+def start_server() -> subprocess.Popen:
+    BENCH_WORK.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **SERVER_ENV, "DJANGO_SETTINGS_MODULE": "grievance.settings"}
+    server = subprocess.Popen(gunicorn_cmd(), cwd=ROOT, env=env)
+    for _ in range(150):
+        try:
+            request = urllib.request.Request(f"http://127.0.0.1:{PORT}/health", headers={"Host": "127.0.0.1"})
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200 and PIDFILE.exists():
+                    return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            sys.exit("gunicorn exited; see its output above")
+        time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not come up")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+# --- target ----------------------------------------------------------------------------------
+def target() -> dict:
+    python = sys.executable
+    reset_cmd = " ".join(
+        [f"BENCH_DB={DB_NAME}", f"BENCH_REDIS={REDIS}", f'"{python}"', f'"{ROOT / "benchmarks/api.py"}"', "reset"]
+    )
     return {
-        "citizen": str(RefreshToken.for_user(citizen).access_token),
-        "officer": str(RefreshToken.for_user(officer).access_token),
-        "detail_ids": detail_ids,
-        "citizen_count": Complaint.objects.filter(citizen=citizen).count(),
-        "officer_count": Complaint.objects.visible_to(officer).count(),
+        "name": "grievance",
+        "base": f"http://127.0.0.1:{PORT}",
+        "headers": {"Accept": "application/json"},
+        "auth": {
+            "login": {
+                "path": "/api/v1/auth/token/",
+                "body": {"login": BENCH_PHONE, "password": BENCH_PASSWORD},
+                "token_field": "access",
+            },
+            "header": "Authorization",
+            "scheme": "Bearer",
+        },
+        "reset_cmd": reset_cmd,
+        "scenarios": [
+            {
+                "name": "create",
+                "method": "POST",
+                "path": "/api/v1/complaints/",
+                "body": {
+                    "title": "Bench complaint {n}",
+                    "description": DESCRIPTION,
+                    "category": "infrastructure",
+                    "subcategory": "water-leak",
+                    "language": "en",
+                    "source": "mobile",
+                },
+            },
+            {"name": "list", "method": "GET", "path": "/api/v1/complaints/?page_size=20"},
+            {
+                "name": "detail",
+                "method": "GET",
+                "path": "/api/v1/complaints/{ref}/",
+                "refs": {"path": "/api/v1/complaints/?page_size=20", "field": "results.*.reference"},
+            },
+        ],
+        "_comment": "Written by benchmarks/api.py: Grievance served by gunicorn (2 workers) on pg.sh's server.",
     }
 
 
-def run_load(port: int, method: str, path_fn, token: str, body_fn, concurrency: int, seconds: float) -> dict:
-    latencies: list[float] = []
-    errors: list[int] = []
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local_lat: list[float] = []
-        local_err: list[int] = []
-        while time.perf_counter() < deadline:
-            body = body_fn()
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
-            start = time.perf_counter()
-            try:
-                conn.request(method, path_fn(), body=json.dumps(body) if body else None, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
-            elapsed = time.perf_counter() - start
-            if 200 <= status < 300:
-                local_lat.append(elapsed)
-            else:
-                local_err.append(status)
-        with lock:
-            latencies.extend(local_lat)
-            errors.extend(local_err)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
-    return {
-        "requests": len(latencies),
-        "errors": len(errors),
-        "error_statuses": sorted(set(errors))[:5],
-        "rps": len(latencies) / wall,
-        "p50_ms": q[49] * 1000,
-        "p99_ms": q[98] * 1000,
-    }
+def write_target() -> Path:
+    BENCH_WORK.mkdir(parents=True, exist_ok=True)
+    TARGET_FILE.write_text(json.dumps(target(), indent=2))
+    return TARGET_FILE
 
 
+# --- main ------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--complaints", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "command", nargs="?", default="compare", choices=["compare", "seed", "reset", "serve", "target"]
+    )
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a scratch PostgreSQL database.")
-    os.environ.update(
-        {
-            "DEBUG": "False",
-            "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "False",
-            "THROTTLE_USER": "100000000/minute",
-            "THROTTLE_ANON": "100000000/minute",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    if args.command == "target":
+        print(json.dumps(target(), indent=2))
+        return
+    if args.command == "reset":
+        setup_django()
+        reset()
+        return
+    ensure_database()
     setup_django()
-    fill(args.complaints)
-    info = tokens()
-    print(f"citizen sees {info['citizen_count']} complaints, roads officer sees {info['officer_count']}")
-
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "grievance.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
+    seed()
+    if args.command == "seed":
+        return
+    reset()
+    server = start_server()
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                conn.request("GET", "/health", headers={"Host": "127.0.0.1"})
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            sys.exit("gunicorn did not come up")
-
-        ids = info["detail_ids"]
-        new_complaint = {
-            "title": "Load test pothole",
-            "description": "From the benchmark",
-            "category": "infrastructure",
-        }
-        page = "/api/v1/complaints/?page_size=20"
-        scenarios = [
-            ("create", "POST", lambda: "/api/v1/complaints/", info["citizen"], lambda: new_complaint),
-            ("list (citizen, page of 20)", "GET", lambda: page, info["citizen"], lambda: None),
-            ("list (roads officer, page of 20)", "GET", lambda: page, info["officer"], lambda: None),
-            (
-                "detail (citizen)",
-                "GET",
-                lambda: f"/api/v1/complaints/{random.choice(ids)}/",
-                info["citizen"],
-                lambda: None,
-            ),
-        ]
-        print(f"\n{args.concurrency} concurrent clients, {args.seconds:.0f}s each, gunicorn {args.workers} workers\n")
-        print(f"{'scenario':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
-        for name, method, path_fn, token, body_fn in scenarios:
-            result = run_load(args.port, method, path_fn, token, body_fn, args.concurrency, args.seconds)
-            print(
-                f"{name:36} {result['rps']:8.1f} {result['p50_ms']:8.1f} {result['p99_ms']:8.1f} "
-                f"{result['requests']:9d} {result['errors']:7d} {result['error_statuses'] or ''}"
-            )
+        if args.command == "serve":
+            print(f"serving on http://127.0.0.1:{PORT} (pid file {PIDFILE}); Ctrl-C stops", flush=True)
+            server.wait()
+            return
+        path = write_target()
+        env = {**os.environ, "BENCH_WORK": str(BENCH_WORK)}
+        result = subprocess.run([str(BENCH_DIR / "compare.sh"), str(path), str(PIDFILE)], cwd=BENCH_DIR, env=env)
+        if result.returncode != 0:
+            sys.exit(result.returncode)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 if __name__ == "__main__":

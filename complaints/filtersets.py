@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from complaints.models import Complaint, Status
 from complaints.querysets import overdue_q
-from complaints.selectors import Point, within_radius
+from complaints.selectors import Point, with_priority_rank, within_radius
 from departments.models import Category, Department, Priority
 from departments.selectors import department_subtree_ids
 from grievance.filters import BoundedIsoDateTimeFilter, IdOrCodeFilter
@@ -40,9 +40,22 @@ class PointFilter(django_filters.Filter):
     field_class = PointField
 
 
+class ComplaintOrderingFilter(django_filters.OrderingFilter):
+    """Ordering; the `priority_rank` annotation (urgency order) is added only when asked to sort by it."""
+
+    def filter(self, qs, value):
+        if value and any(v.lstrip("-") == "priority" for v in value) and "priority_rank" not in qs.query.annotations:
+            qs = with_priority_rank(qs)
+        return super().filter(qs, value)
+
+
 class ComplaintFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    # distinct=False: a plain IN on the complaint's own column never repeats rows, and DISTINCT over
+    # the whole row would make PostgreSQL sort every matching complaint (and again for the count).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, distinct=False, help_text="Repeat for several."
+    )
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     department = IdOrCodeFilter(method="filter_department", help_text="Code or id; includes sub-departments.")
     category = django_filters.CharFilter(method="filter_category", help_text="Code; includes its subcategories.")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
@@ -55,7 +68,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
     radius_m = django_filters.NumberFilter(
         method="filter_noop", min_value=1, max_value=MAX_RADIUS_M, help_text="Radius for near= (default 1000)."
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = ComplaintOrderingFilter(
         fields=(
             ("created_at", "created"),
             ("sla_due_at", "due"),

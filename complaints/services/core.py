@@ -175,6 +175,14 @@ def validate_location(*, latitude: Decimal | None, longitude: Decimal | None) ->
     if (latitude is None) != (longitude is None):
         missing = "latitude" if latitude is None else "longitude"
         raise ValidationError({missing: "Give both latitude and longitude, or neither."})
+    # The same ranges as the model's check constraints, as field errors instead of a constraint name.
+    for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        try:
+            number = Decimal(value) if value is not None else None
+        except (ArithmeticError, TypeError, ValueError):
+            continue  # not a number at all: the model's field validation names it
+        if number is not None and not -bound <= number <= bound:
+            raise ValidationError({name: f"{name.capitalize()} must be between -{bound} and {bound}."})
 
 
 def validate_place(*, latitude: Decimal | None, longitude: Decimal | None, address: str) -> None:

@@ -97,12 +97,32 @@ def complaint_create(
         created_at=now,
     )
     complaint.sla_due_at = sla_due_at(complaint)
-    complaint.full_clean(exclude=["reference"])
+    _full_clean_for_create(complaint)
     # Taken last: the counter row stays locked until commit, so every other create waits on it.
     complaint.reference = next_reference(timezone.localdate(now).year)
     complaint.save()
     record_event(complaint=complaint, actor=created_by, action=Action.CREATED, to_status=complaint.status)
     return complaint
+
+
+# The relations complaint_create receives are rows its caller loaded (and the foreign keys hold them).
+_LOADED_RELATIONS = ("citizen", "created_by", "category", "subcategory", "department")
+
+
+def _full_clean_for_create(complaint: Complaint) -> None:
+    """`full_clean` without its queries: one existence query per foreign key (for rows passed in as
+    loaded instances) and one per check constraint (the coordinate ranges: `validate_location`, run
+    on the converted values here, is the same rule in Python)."""
+    complaint.full_clean(exclude=["reference", *_LOADED_RELATIONS], validate_constraints=False)
+    errors: dict[str, str] = {}
+    for name in _LOADED_RELATIONS:
+        field = complaint._meta.get_field(name)
+        if getattr(complaint, field.attname) is None and not field.blank:
+            errors[name] = "This field cannot be null."
+    if errors:
+        raise ValidationError(errors)
+    # Decimals now (full_clean converted them): both or neither, and within range.
+    validate_location(latitude=complaint.latitude, longitude=complaint.longitude)
 
 
 # --- workflow actions ------------------------------------------------------------------------

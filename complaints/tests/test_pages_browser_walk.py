@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from accounts import sms
 from complaints.models import Complaint, Support
 from complaints.tests.factories import file_complaint
+from notifications import sms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -93,7 +93,7 @@ def test_a_signed_in_citizens_choice_is_saved_and_follows_them_to_another_device
 
 
 def test_a_language_chosen_before_signing_in_becomes_the_saved_one():
-    from accounts import sms
+    from notifications import sms
 
     client = Client()
     client.post(SWITCH, {"language": "hi", "next": "/"})
