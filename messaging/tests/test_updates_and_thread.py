@@ -53,7 +53,7 @@ def test_no_updates_when_the_citizen_turned_them_off(filed, dispatcher, officer_
 
 
 def test_sms_updates_follow_the_text_message_preference(filed, chat, dispatcher, officer_roads):
-    from accounts.models import NotificationPreference
+    from notifications.models import NotificationPreference
 
     chat.channel, chat.chat_id = "sms", filed.citizen.phone
     chat.save()
