@@ -112,6 +112,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "hi": "धन्यवाद। {reference} आपकी {rating} रेटिंग के साथ बंद कर दी गई है।",
     },
     "rating_refused": {"en": "Could not close {reference}: {reason}", "hi": "{reference} बंद नहीं हो सकी: {reason}"},
+    "notice": {
+        "en": "Notice from {department}: {title}\n{body}",
+        "hi": "{department} की सूचना: {title}\n{body}",
+    },
     "staff_reply": {
         "en": "Reply from the office about {reference}:\n{body}\n(Answer here to reply.)",
         "hi": "{reference} के बारे में कार्यालय का उत्तर:\n{body}\n(उत्तर देने के लिए यहीं लिखें।)",

@@ -54,8 +54,8 @@ def test_a_telegram_citizen_gets_each_update_once_in_the_chat_and_no_sms(
 
     updates = replies(stub, "telegram")[before:]
     assert len(updates) == 5, updates
-    assert [sum(word in text for text in updates) for word in
-            ("sent to the department", "being worked on", "Crew arrives at 10", "resolved", "Please check the patch.")] == [1] * 5
+    said = ("sent to the department", "being worked on", "Crew arrives at 10", "resolved", "Please check the patch.")
+    assert [sum(words in text for text in updates) for words in said] == [1] * 5
     # Not one text from the engine, from filing (the receipt) to the staff reply.
     assert engine_texts_to(citizen.phone) == []
     assert not NotificationDelivery.objects.filter(notification__recipient=citizen, channel="sms").exists()
