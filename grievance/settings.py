@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintSourceEnum": "complaints.models.Source",
         "IntakeSourceEnum": "complaints.models.INTAKE_SOURCE_CHOICES",
         "ComplaintStatusEnum": "complaints.models.Status",
+        "ChatChannelEnum": "messaging.models.ChannelName",
     },
 }
 
