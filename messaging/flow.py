@@ -31,9 +31,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import formats, timezone
 
+from accounts import ratelimit
 from accounts.models import Role, User
 from accounts.phones import normalize_phone
-from accounts import ratelimit
 from accounts.services import (
     OtpRejected,
     RateLimited,
