@@ -44,6 +44,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_notice",
         "complaints.change_notice",
         "messaging.view_message",
+        # Broadcast campaigns of their notices over the chat channels.
+        "messaging.view_campaign",
+        "messaging.add_campaign",
+        "messaging.change_campaign",
     ],
     Role.DISPATCHER: [
         "departments.view_*",

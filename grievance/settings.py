@@ -254,6 +254,15 @@ MESSAGING_SEND_MAX_ATTEMPTS = env.int("MESSAGING_SEND_MAX_ATTEMPTS", default=6)
 MESSAGING_HTTP_TIMEOUT_SECONDS = env.int("MESSAGING_HTTP_TIMEOUT_SECONDS", default=10)
 # Consecutive failed sends after which /api/v1/channels/status/ warns that a provider is failing.
 MESSAGING_HEALTH_FAILURE_THRESHOLD = env.int("MESSAGING_HEALTH_FAILURE_THRESHOLD", default=3)
+# Campaign messages per second each provider accepts from us (all workers together, counted in the
+# cache: use a shared cache such as Redis in production). Telegram allows about 30/s per bot.
+MESSAGING_CAMPAIGN_RATE_PER_SECOND = {
+    "telegram": env.int("MESSAGING_CAMPAIGN_RATE_TELEGRAM", default=25),
+    "whatsapp": env.int("MESSAGING_CAMPAIGN_RATE_WHATSAPP", default=50),
+    "sms": env.int("MESSAGING_CAMPAIGN_RATE_SMS", default=10),
+}
+if min(MESSAGING_CAMPAIGN_RATE_PER_SECOND.values()) < 1:
+    raise ImproperlyConfigured("MESSAGING_CAMPAIGN_RATE_* must be >= 1 message per second.")
 if MESSAGING_SEND_MAX_ATTEMPTS < 1 or MESSAGING_HEALTH_FAILURE_THRESHOLD < 1:
     raise ImproperlyConfigured("MESSAGING_SEND_MAX_ATTEMPTS and MESSAGING_HEALTH_FAILURE_THRESHOLD must be >= 1.")
 
@@ -331,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintSourceEnum": "complaints.models.Source",
         "IntakeSourceEnum": "complaints.models.INTAKE_SOURCE_CHOICES",
         "ComplaintStatusEnum": "complaints.models.Status",
+        "ChatChannelEnum": "messaging.models.ChannelName",
     },
 }
 

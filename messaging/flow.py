@@ -14,7 +14,9 @@ Nothing is written to complaints until the citizen confirms, and then in one tra
 leaves only the stored chat messages.
 
 The citizen is the owner of the chat's verified phone: WhatsApp and SMS give it with every message;
-on Telegram the citizen shares their own contact once (the bot asks with a button).
+on Telegram the citizen shares their own contact once (the bot asks with a button), or, without
+sharing it, types their number and then the login code accounts' OTP service texts to it (the same
+codes, limits and tries as the web login).
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import formats, timezone
 
+from accounts import ratelimit
 from accounts.models import Role, User
 from accounts.phones import normalize_phone
-from accounts.services import citizen_get_or_create, service_account_get_or_create
+from accounts.services import (
+    OtpRejected,
+    RateLimited,
+    citizen_get_or_create,
+    otp_request,
+    otp_verify,
+    service_account_get_or_create,
+)
 from complaints import selectors, services
 from complaints.models import Complaint, Source
 from departments.models import Category
@@ -56,6 +66,9 @@ REFERENCE = r"(GRV-\d{4}-\d{1,9})"
 STATUS_RE = re.compile(rf"^\s*(?:status|track|स्थिति)\s+{REFERENCE}\s*$", re.IGNORECASE)
 RATE_RE = re.compile(rf"^\s*(?:rate|रेटिंग)\s+{REFERENCE}\s+([1-5])\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 RATING_RE = re.compile(r"^\s*([1-5])\b\s*(.*)$", re.DOTALL)
+# Linking a Telegram chat by login code: a typed phone number, then the six digits of the code.
+PHONE_TYPED_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{8,20}$")
+OTP_RE = re.compile(r"^[0-9]{6}$")
 
 SERVICE_ACCOUNTS = {
     ChannelName.TELEGRAM: ("telegram-bot@channels.grievance.local", "Telegram bot"),
@@ -192,12 +205,50 @@ class Flow:
                 return False
         if self.conversation.citizen_id is not None:
             return True
+        if self.channel.name == ChannelName.TELEGRAM and self.link_by_code():
+            return False
         extra = self.payload.get("extra") or {}
         if extra.get("contact_shared") and not extra.get("contact_is_own"):
             self.say("contact_not_own")
         button = Button(text=texts.render("share_contact_button", self.language), request_contact=True)
         self.say("share_contact", buttons=[button])
         return False
+
+    def link_by_code(self) -> bool:
+        """Telegram without sharing the contact: a typed phone number gets a login code by SMS
+        (`accounts.services.otp_request`), and the code typed back (`otp_verify`) links the chat to
+        that number's citizen. True when this message was a step of it (answered here)."""
+        if self.state.get("step") == "link_code" and OTP_RE.match(self.text):
+            phone = self.state.get("phone") or ""
+            try:
+                user, _ = otp_verify(phone=phone, code=self.text, full_name=self.payload.get("sender_name") or "")
+            except (OtpRejected, ValidationError):
+                self.say("link_code_wrong")
+                return True
+            self.conversation.citizen, self.conversation.phone = user, phone
+            self.conversation.save(update_fields=["citizen", "phone", "updated_at"])
+            self.reset()
+            self.say("linked", phone=phone)
+            self.menu()
+            return True
+        if not PHONE_TYPED_RE.match(self.text):
+            return False
+        try:
+            phone = normalize_phone(self.text)
+        except ValidationError:
+            return False
+        chat_key = f"messaging-otp-chat:{self.conversation.channel}:{self.conversation.chat_id}"
+        if ratelimit.hit(chat_key, limit=settings.OTP_MAX_PER_IP_PER_HOUR, window_seconds=3600):
+            self.say("link_later")
+            return True
+        try:
+            otp_request(phone=phone)
+        except (RateLimited, ValidationError):
+            self.say("link_later")
+            return True
+        self.set_state({"step": "link_code", "phone": phone}, draft=False)
+        self.say("link_code_sent", phone=phone)
+        return True
 
     def is_command(self) -> bool:
         return bool(

@@ -170,3 +170,86 @@ class ChannelHealth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.consecutive_failures} failures in a row"
+
+
+class Campaign(models.Model):
+    """A notice broadcast to its recipients over chat channels, one message per citizen.
+
+    `channels` is an ordered list of channel names: each recipient gets the notice once, on the
+    first of them that reaches them. Draft -> scheduled (starts at `scheduled_at`) -> running ->
+    done; cancelled from any state before done. The counters move as the sending task goes.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        RUNNING = "running", _("Running")
+        CANCELLED = "cancelled", _("Cancelled")
+        DONE = "done", _("Done")
+
+    notice = models.ForeignKey("complaints.Notice", on_delete=models.PROTECT, related_name="campaigns")
+    channels = models.JSONField(default=list, help_text=_("Channel names in order of preference."))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Last time the sending task made progress (the sweep resumes stalled runs).")
+    )
+    recipients_count = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    cost_units = models.PositiveIntegerField(
+        default=0, help_text=_("Billable units the providers charged (SMS segments, WhatsApp messages).")
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "scheduled_at"], name="campaign_state_due")]
+
+    def __str__(self) -> str:
+        return f"campaign {self.pk}: {self.notice_id} over {', '.join(self.channels)}"
+
+
+class CampaignDelivery(models.Model):
+    """One recipient of a campaign: the channel and chat chosen for them and what happened.
+
+    At most one row per campaign and citizen (a unique constraint), and a row is claimed
+    (pending -> sending) before its message goes out: a recipient never gets a campaign twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16, choices=ChannelName.choices, blank=True)
+    chat_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True, help_text=_("Why the recipient was skipped."))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    cost_units = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign delivery")
+        verbose_name_plural = _("campaign deliveries")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "citizen"], name="campaign_once_per_citizen")]
+        indexes = [models.Index(fields=["campaign", "status"], name="campaign_delivery_status")]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} to {self.citizen_id}: {self.status}"

@@ -214,7 +214,18 @@ def staff_reply(*, complaint: Complaint, author: User, body: str) -> Message:
     from messaging import texts
 
     text = texts.render("staff_reply", conversation.language, reference=complaint.reference, body=comment.body)
-    return message_send(conversation=conversation, text=text, complaint=complaint, sent_by=author)
+    # Stamped with the comment's timeline event: the updates consumer, which relays staff comments
+    # to the chat, then knows this one is already there.
+    event = (
+        ComplaintEvent.objects.filter(
+            complaint=complaint, action=ComplaintEvent.Action.COMMENTED, changes__comment_id=comment.pk
+        )
+        .order_by("-id")
+        .first()
+    )
+    return message_send(
+        conversation=conversation, text=text, complaint=complaint, complaint_event=event, sent_by=author
+    )
 
 
 def messages_retry(*, message_ids: list[int]) -> int:

@@ -49,8 +49,27 @@ def send_message(self, message_id: int) -> str:
 @shared_task(name="messaging.tasks.deliver_pending_messages", acks_late=True, ignore_result=True)
 def deliver_pending_messages(limit: int = 500) -> dict:
     """Periodic: messages whose task was lost (broker down, worker killed) and drafts that expired."""
+    from messaging.campaigns import campaigns_resume_stalled, campaigns_start_due
     from messaging.flow import conversations_expire
 
     result = services.deliver_pending(limit=limit)
     result["expired"] = conversations_expire()
+    result["campaigns_started"] = campaigns_start_due()
+    result["campaigns_resumed"] = campaigns_resume_stalled()
     return result
+
+
+@shared_task(bind=True, name="messaging.tasks.run_campaign", acks_late=True, ignore_result=True, max_retries=None)
+def run_campaign(self, campaign_id: int) -> str:
+    """Send a running campaign to every recipient not reached yet (idempotent; see
+    messaging.campaigns). Sends that failed are tried again by a later run, a minute apart, until
+    each recipient's attempts run out."""
+    from messaging.campaigns import CampaignIncomplete, campaign_run
+
+    try:
+        return campaign_run(campaign_id=campaign_id)
+    except CampaignIncomplete as error:
+        if self.request.is_eager:
+            # No broker to wait on (tests, dev without Redis): the minute sweep resumes the campaign.
+            return "running"
+        raise self.retry(countdown=60, exc=error) from None

@@ -11,8 +11,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "किसी भी समय शिकायत की स्थिति जानने के लिए 'status GRV-2026-000123' भेजें।",
     },
     "share_contact": {
-        "en": "To file or follow complaints we need your phone number. Tap 'Share my phone number' below.",
-        "hi": "शिकायत दर्ज करने या देखने के लिए हमें आपका फ़ोन नंबर चाहिए। नीचे 'Share my phone number' दबाएँ।",
+        "en": "To file or follow complaints we need your phone number. Tap 'Share my phone number' below, "
+        "or type your mobile number and we will text you a code.",
+        "hi": "शिकायत दर्ज करने या देखने के लिए हमें आपका फ़ोन नंबर चाहिए। नीचे 'Share my phone number' दबाएँ, "
+        "या अपना मोबाइल नंबर लिखें, हम आपको एक कोड SMS करेंगे।",
+    },
+    "link_code_sent": {
+        "en": "We sent a 6-digit code to {phone} by SMS. Type it here to link this chat to your number.",
+        "hi": "हमने {phone} पर 6 अंकों का कोड SMS किया है। इस चैट को अपने नंबर से जोड़ने के लिए उसे यहाँ लिखें।",
+    },
+    "link_code_wrong": {
+        "en": "That code did not work. Type the 6-digit code from the SMS, or type your number again for a new code.",
+        "hi": "यह कोड सही नहीं है। SMS वाला 6 अंकों का कोड लिखें, या नया कोड पाने के लिए अपना नंबर फिर से लिखें।",
+    },
+    "link_later": {
+        "en": "Too many codes were asked for. Please try again later, or share your phone number with the button.",
+        "hi": "बहुत अधिक कोड माँगे गए। कृपया बाद में प्रयास करें, या बटन से अपना फ़ोन नंबर भेजें।",
+    },
+    "linked": {
+        "en": "This chat is now linked to {phone}.",
+        "hi": "यह चैट अब {phone} से जुड़ गई है।",
     },
     "share_contact_button": {"en": "Share my phone number", "hi": "Share my phone number"},
     "contact_not_own": {
@@ -112,6 +130,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "hi": "धन्यवाद। {reference} आपकी {rating} रेटिंग के साथ बंद कर दी गई है।",
     },
     "rating_refused": {"en": "Could not close {reference}: {reason}", "hi": "{reference} बंद नहीं हो सकी: {reason}"},
+    "notice": {
+        "en": "Notice from {department}: {title}\n{body}",
+        "hi": "{department} की सूचना: {title}\n{body}",
+    },
     "staff_reply": {
         "en": "Reply from the office about {reference}:\n{body}\n(Answer here to reply.)",
         "hi": "{reference} के बारे में कार्यालय का उत्तर:\n{body}\n(उत्तर देने के लिए यहीं लिखें।)",

@@ -6,12 +6,16 @@ copies through it (`is_available_for`: contact details and preferences) and send
 (Telegram, WhatsApp) subclasses `Channel` and calls `register_channel(TelegramChannel())` in its
 AppConfig.ready(). Channels are asked in registration order.
 
+Apps that deliver some messages themselves register a delivery filter
+(`register_delivery_filter`) that drops the engine's copy of those.
+
 Users are duck-typed: the engine reads `phone`, `email`, `preferred_language` and
 `notification_preference` and never imports the accounts app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -103,6 +107,31 @@ def get_channel(name: str) -> Channel:
         return _channels[name]
     except KeyError:
         raise DeliveryError(f"No channel {name!r} is registered.") from None
+
+
+# --- delivery filters -------------------------------------------------------------------------------
+# An app that reaches people on its own (messaging's chats) tells the engine which channel copies it
+# already delivers, so nobody gets the same message twice, without the engine importing that app.
+# A filter gets every candidate copy of one `notify_many` call (unsaved NotificationDelivery rows
+# whose `notification` is saved, with its `recipient` and their `notification_preference` loaded)
+# and returns those to drop. It must run in a fixed number of queries (none when nothing concerns it).
+DeliveryFilter = Callable[[list["NotificationDelivery"]], Iterable["NotificationDelivery"]]
+
+_delivery_filters: dict[str, DeliveryFilter] = {}
+
+
+def register_delivery_filter(name: str, delivery_filter: DeliveryFilter) -> None:
+    """Register (or replace, by name) a delivery filter; call it from AppConfig.ready()."""
+    _delivery_filters[name] = delivery_filter
+
+
+def unregister_delivery_filter(name: str) -> None:
+    _delivery_filters.pop(name, None)
+
+
+def registered_delivery_filters() -> dict[str, DeliveryFilter]:
+    """Name -> filter, in registration order."""
+    return dict(_delivery_filters)
 
 
 register_channel(SmsChannel())

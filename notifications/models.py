@@ -69,6 +69,9 @@ class NotificationPreference(models.Model):
     )
     sms_enabled = models.BooleanField(_("text messages"), default=True)
     email_enabled = models.BooleanField(_("email"), default=True)
+    chat_enabled = models.BooleanField(
+        _("chat apps"), default=True, help_text=_("Messages in chat apps such as Telegram and WhatsApp.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

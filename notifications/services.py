@@ -31,9 +31,10 @@ from django.template import Context, Engine
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils import timezone, translation
 
-from notifications.channels import DeliveryError, get_channel, registered_channels
+from notifications.channels import DeliveryError, get_channel, registered_channels, registered_delivery_filters
 from notifications.kinds import get_kind
 from notifications.models import Notification, NotificationDelivery, NotificationPreference
+from notifications.preferences import preference_of
 
 __all__ = [
     "DeliveryError", "Message", "Subject", "channels_for", "deliver", "deliver_pending", "deliveries_retry",
@@ -99,20 +100,21 @@ def render(*, kind: str, language: str, context: dict) -> tuple[str, str]:
 # --- preferences -------------------------------------------------------------------------------
 def preferences_for(user) -> NotificationPreference:
     """The user's preferences (an unsaved default row when they never changed anything)."""
-    try:
-        return user.notification_preference
-    except NotificationPreference.DoesNotExist:
-        return NotificationPreference(user=user)
+    return preference_of(user)
 
 
 @transaction.atomic
-def preferences_update(*, user, sms_enabled: bool | None = None, email_enabled: bool | None = None):
-    """Switch SMS and/or email copies on or off. The in-app inbox cannot be switched off."""
+def preferences_update(
+    *, user, sms_enabled: bool | None = None, email_enabled: bool | None = None, chat_enabled: bool | None = None
+):
+    """Switch SMS, email and/or chat-app messages on or off. The in-app inbox cannot be switched off."""
     preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
     if sms_enabled is not None:
         preference.sms_enabled = sms_enabled
     if email_enabled is not None:
         preference.email_enabled = email_enabled
+    if chat_enabled is not None:
+        preference.chat_enabled = chat_enabled
     preference.save()
     user.notification_preference = preference
     return preference
@@ -250,15 +252,29 @@ def notify_many(messages: Sequence[Message]) -> list[Notification]:
                     created.append(notification)
         # Deliveries of notifications written now cannot exist yet (their unique constraint would
         # fail the batch otherwise, and the caller retries it); the insert returns their ids.
-        deliveries = NotificationDelivery.objects.bulk_create([
+        candidates = [
             NotificationDelivery(notification=notification, channel=channel)
             for notification in created
             for channel in channels_for(notification.recipient)
-        ])
+        ]
+        deliveries = NotificationDelivery.objects.bulk_create(filter_deliveries(candidates)) if candidates else []
         delivery_ids = [delivery.pk for delivery in deliveries]
         if delivery_ids:
             transaction.on_commit(lambda: schedule_deliveries(delivery_ids))
     return created
+
+
+def filter_deliveries(candidates: list[NotificationDelivery]) -> list[NotificationDelivery]:
+    """The channel copies left after every registered delivery filter dropped those another app
+    already delivers (e.g. the SMS copy of an update the person already gets in a chat)."""
+    for name, delivery_filter in registered_delivery_filters().items():
+        if not candidates:
+            break
+        dropped = {id(delivery) for delivery in delivery_filter(candidates)}
+        if dropped:
+            logger.debug("Delivery filter %s dropped %s channel copies.", name, len(dropped))
+            candidates = [delivery for delivery in candidates if id(delivery) not in dropped]
+    return candidates
 
 
 def schedule_deliveries(delivery_ids: Iterable[int]) -> int:

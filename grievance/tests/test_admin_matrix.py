@@ -109,6 +109,24 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "delete": NOBODY,
         "publish_notices": {"manager", "admin"},
     },
+    # Chat threads: read by every staff role (scoped to the complaints they see), never edited;
+    # admins send failed messages again.
+    "messaging.Message": {
+        "view": ALL_STAFF_READ,
+        "add": NOBODY,
+        "change": NOBODY,
+        "delete": NOBODY,
+        "retry_failed": ADMIN,
+    },
+    # Campaigns of notices: the notice's managers (subtree) and admins create, start and cancel them.
+    "messaging.Campaign": {
+        "view": {"manager", "admin"},
+        "add": {"manager", "admin"},
+        "change": {"manager", "admin"},
+        "delete": NOBODY,
+        "start_campaigns": {"manager", "admin"},
+        "cancel_campaigns": {"manager", "admin"},
+    },
 }
 
 

@@ -44,7 +44,7 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NotificationPreference
-        fields = ["in_app_enabled", "sms_enabled", "email_enabled"]
+        fields = ["in_app_enabled", "sms_enabled", "email_enabled", "chat_enabled"]
 
     def get_in_app_enabled(self, obj) -> bool:
         return True
@@ -103,7 +103,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @extend_schema(
         methods=["PATCH"],
-        summary="Switch SMS or email copies on or off (the in-app inbox always stays on)",
+        summary="Switch SMS, email or chat-app messages on or off (the in-app inbox always stays on)",
         request=NotificationPreferenceSerializer,
         responses={200: NotificationPreferenceSerializer},
     )

@@ -108,3 +108,30 @@ def test_a_dedupe_key_writes_one_notification_per_recipient_however_often_it_is_
         assert engine.notify_many([message]) == []
     assert len(created) == 2 and Notification.objects.count() == 2
     assert NotificationDelivery.objects.count() == 4 and len(first) == 1 and len(again) == 0
+
+
+@pytest.mark.django_db
+def test_a_delivery_filter_registered_by_another_app_drops_the_copies_it_sends_itself(
+    pigeon, citizen, other_citizen, django_capture_on_commit_callbacks
+):
+    from notifications import sms
+    from notifications.channels import register_delivery_filter, unregister_delivery_filter
+
+    seen = []
+
+    def pigeon_carries_citizens_texts(candidates):
+        seen.append(len(candidates))
+        return [d for d in candidates if d.channel == "sms" and d.notification.recipient_id == citizen.pk]
+
+    register_delivery_filter("test.pigeon", pigeon_carries_citizens_texts)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            engine.notify(recipients=[citizen, other_citizen], kind="complaint_started",
+                          context={"reference": "GRV-1", "title": "Pothole"})
+    finally:
+        unregister_delivery_filter("test.pigeon")
+    # One call for the whole batch; the citizen's SMS copy was never written, nor sent.
+    assert seen == [6]
+    assert not NotificationDelivery.objects.filter(notification__recipient=citizen, channel="sms").exists()
+    assert [message.to for message in sms.outbox] == [other_citizen.phone]
+    assert Notification.objects.filter(recipient=citizen).count() == 1

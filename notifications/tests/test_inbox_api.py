@@ -104,15 +104,29 @@ def test_the_inbox_list_runs_a_fixed_number_of_queries(auth_client, citizen, dja
 def test_preferences_default_to_every_channel_and_can_switch_sms_and_email_off(auth_client, citizen):
     client = auth_client(citizen)
     assert client.get(f"{LIST}preferences/").data == {"in_app_enabled": True, "sms_enabled": True,
-                                                      "email_enabled": True}
+                                                      "email_enabled": True, "chat_enabled": True}
 
     response = client.patch(f"{LIST}preferences/", {"sms_enabled": False}, format="json")
     assert response.status_code == 200
-    assert response.data == {"in_app_enabled": True, "sms_enabled": False, "email_enabled": True}
+    assert response.data == {"in_app_enabled": True, "sms_enabled": False, "email_enabled": True,
+                             "chat_enabled": True}
     # The inbox cannot be switched off: the field is read-only.
     client.patch(f"{LIST}preferences/", {"in_app_enabled": False}, format="json")
     assert client.get(f"{LIST}preferences/").data["in_app_enabled"] is True
     assert engine.channels_for(type(citizen).objects.get(pk=citizen.pk)) == ["email"]
+
+
+def test_chat_apps_can_be_switched_off_and_every_app_asks_the_same_switch(auth_client, citizen):
+    from notifications.preferences import wants
+
+    response = auth_client(citizen).patch(f"{LIST}preferences/", {"chat_enabled": False}, format="json")
+    assert response.status_code == 200 and response.data["chat_enabled"] is False
+    citizen = type(citizen).objects.get(pk=citizen.pk)
+    assert [wants(citizen, channel) for channel in ("telegram", "whatsapp", "chat", "sms", "email")] == [
+        False, False, False, True, True,
+    ]
+    with pytest.raises(ValueError):
+        wants(citizen, "pigeon")
 
 
 def test_bad_preferences_are_a_400_with_field_errors(auth_client, citizen):
