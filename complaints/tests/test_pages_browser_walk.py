@@ -199,7 +199,10 @@ def test_citizen_walk_errors_pin_duplicate_address_hindi_follow(
     complaint = Complaint.objects.get(citizen=citizen)
     assert (complaint.latitude, complaint.address) == (None, "Opposite the Sector 9 market gate")
     assert complaint.reference in browser.find_element(By.CSS_SELECTOR, "ul.messages").text
-    assert browser.find_element(By.CSS_SELECTOR, "ul.thumbs img").get_attribute("naturalWidth") != "0"
+    # The thumbnail really loads (through the permission-checked download), once it is in view.
+    thumbnail = browser.find_element(By.CSS_SELECTOR, "ul.thumbs img")
+    browser.execute_script("arguments[0].scrollIntoView();", thumbnail)
+    wait_for(browser, lambda b: b.find_element(By.CSS_SELECTOR, "ul.thumbs img").get_attribute("naturalWidth") != "0")
     assert_accessible(browser, f"{label}-06-filed")
     assert_fits_the_screen(browser)
 
