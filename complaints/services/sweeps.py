@@ -22,9 +22,10 @@ The department tree and policies are read once per sweep. Then, batch after batc
 transaction per batch: `SELECT ... WHERE <overdue> AND id > <last> ORDER BY id LIMIT n FOR UPDATE
 SKIP LOCKED` claims the next rows (keyset pagination: flat memory, each complaint visited at most once
 per sweep; the overdue condition is evaluated on the locked rows), the batch is planned in Python from
-the tree, and written with one UPDATE, one bulk insert of `escalate` events, one of `Escalation` rows
-and one outbox hand-off of all the batch's event ids after commit. Notifications are the outbox
-consumers' work, done later by workers.
+the tree, and written in one statement (UPDATE, `escalate` events, `Escalation` rows) with one
+outbox hand-off of all the batch's event ids after commit. The batch commits with
+`synchronous_commit = off` (see `_commit_without_waiting_for_the_disk` for why that is safe).
+Notifications are the outbox consumers' work, done later by workers.
 
 Safety: two sweeps at once never escalate a complaint twice (the second skips the rows the first has
 locked, and a row escalated a moment ago is no longer overdue); running the sweep again changes
