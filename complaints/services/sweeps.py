@@ -22,9 +22,10 @@ The department tree and policies are read once per sweep. Then, batch after batc
 transaction per batch: `SELECT ... WHERE <overdue> AND id > <last> ORDER BY id LIMIT n FOR UPDATE
 SKIP LOCKED` claims the next rows (keyset pagination: flat memory, each complaint visited at most once
 per sweep; the overdue condition is evaluated on the locked rows), the batch is planned in Python from
-the tree, and written with one UPDATE, one bulk insert of `escalate` events, one of `Escalation` rows
-and one outbox hand-off of all the batch's event ids after commit. Notifications are the outbox
-consumers' work, done later by workers.
+the tree, and written in one statement (UPDATE, `escalate` events, `Escalation` rows) with one
+outbox hand-off of all the batch's event ids after commit. The batch commits with
+`synchronous_commit = off` (see `_commit_without_waiting_for_the_disk` for why that is safe).
+Notifications are the outbox consumers' work, done later by workers.
 
 Safety: two sweeps at once never escalate a complaint twice (the second skips the rows the first has
 locked, and a row escalated a moment ago is no longer overdue); running the sweep again changes
@@ -40,7 +41,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -160,22 +161,39 @@ def _plan(rows: list[tuple], tree: EscalationTree, result: SweepResult) -> None:
         )
 
 
+def _commit_without_waiting_for_the_disk() -> None:
+    """`SET LOCAL synchronous_commit = off` for this batch's transaction (PostgreSQL).
+
+    The commit returns before its WAL record is flushed (PostgreSQL flushes it within a few hundred
+    ms). Safe here because the sweep is idempotent and re-runnable: the commit stays atomic, and a
+    crash of the database server in that window loses the whole batch (never part of it) exactly as
+    if it had rolled back; its complaints are still overdue and the next sweep escalates them. Nothing
+    outside the database has seen the batch (the outbox message is sent after commit and its consumers
+    read committed events that, if lost, simply are not there). Only for the sweep: a manual
+    escalation, which a person is told succeeded, keeps the durable commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _escalate_batch(
     candidates: QuerySet[Complaint], *, size: int, now: dt.datetime, tree: EscalationTree, result: SweepResult
 ) -> EscalationOutcome:
     """Claim and escalate the next `size` candidates in one transaction; if that fails (nothing of it
     was committed), retry them one at a time so a bad row fails alone."""
     try:
-        outcome = complaints_escalate(
-            queryset=candidates,
-            limit=size,
-            skip_locked=True,
-            actor=None,
-            reason=AUTOMATIC_REASON,
-            kind=Escalation.Kind.AUTOMATIC,
-            now=now,
-            tree=tree,
-        )
+        with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
+            outcome = complaints_escalate(
+                queryset=candidates,
+                limit=size,
+                skip_locked=True,
+                actor=None,
+                reason=AUTOMATIC_REASON,
+                kind=Escalation.Kind.AUTOMATIC,
+                now=now,
+                tree=tree,
+            )
     except Exception:
         logger.exception("escalation sweep: a batch failed and was rolled back; retrying its rows one by one")
         outcome = EscalationOutcome()

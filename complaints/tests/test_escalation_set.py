@@ -201,21 +201,22 @@ class Crash(BaseException):
     """The process dies (not an error the sweep could catch and retry)."""
 
 
-@pytest.mark.parametrize("step", ["_write_events", "_write_escalations"])
-def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_of_that_batch(make, monkeypatch, step):
+def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_of_that_batch(make, monkeypatch):
     complaints = [make() for _ in range(5)]
-    real = getattr(escalation_service, step)
+    real = escalation_service.apply_escalations
     calls = []
 
     def crash_on_second_batch(moves, **kwargs):
         calls.append(len(moves))
+        event_ids = real(moves, **kwargs)
         if len(calls) == 2:
-            # The UPDATE of this batch has run; the process dies before the batch is complete.
+            # This batch is written (complaints, events, Escalation rows) but not committed when the
+            # process dies.
             assert Complaint.objects.filter(pk=moves[0].complaint_id, escalation_level=1).exists()
             raise Crash
-        return real(moves, **kwargs)
+        return event_ids
 
-    monkeypatch.setattr(escalation_service, step, crash_on_second_batch)
+    monkeypatch.setattr(escalation_service, "apply_escalations", crash_on_second_batch)
 
     with pytest.raises(Crash):
         sweeps.escalate_overdue(batch_size=2)
@@ -230,7 +231,7 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_of_that_batch(make, mon
     }
     assert Escalation.objects.count() == 2
 
-    monkeypatch.setattr(escalation_service, step, real)
+    monkeypatch.setattr(escalation_service, "apply_escalations", real)
     again = sweeps.escalate_overdue(batch_size=2)
     assert again.escalated == 3
     assert [_state(c)[2] for c in complaints] == [1] * 5
@@ -243,7 +244,7 @@ def test_a_batch_that_keeps_failing_changes_nothing_and_counts_every_row(make, m
     def broken(moves, **kwargs):
         raise RuntimeError("database said no")
 
-    monkeypatch.setattr(escalation_service, "_write_escalations", broken)
+    monkeypatch.setattr(escalation_service, "apply_escalations", broken)
 
     result = sweeps.escalate_overdue()
 
@@ -368,3 +369,18 @@ def test_the_command_draws_a_bar_per_batch_and_ends_with_rows_per_second(make, c
     assert "escalated 2/3 (66%) [####################----------]" in out
     assert "escalated 3/3 (100%) [##############################]" in out
     assert "3 row(s) in " in out and " rows/s." in out
+
+
+def test_times_in_the_event_are_written_as_isoformat_writes_them_with_or_without_microseconds(make, dept_roads):
+    # PostgreSQL builds the event's `changes` in SQL; they must read exactly as `Move.changes()`.
+    whole = timezone.now().replace(microsecond=0) - HOUR
+    with_micro = whole.replace(microsecond=120000)
+    complaints = [make(due=whole), make(due=with_micro)]
+    now = timezone.now().replace(microsecond=0)
+
+    sweeps.escalate_overdue(now=now)
+
+    new_due = (now + 72 * HOUR).isoformat()
+    for complaint, old in zip(complaints, (whole, with_micro), strict=True):
+        assert _escalate_event(complaint)[4]["sla_due_at"] == [old.isoformat(), new_due]
+    assert ".120000+00:00" in with_micro.isoformat() and "." not in new_due

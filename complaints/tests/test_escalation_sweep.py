@@ -213,16 +213,16 @@ def test_one_failing_complaint_does_not_stop_the_others(working, monkeypatch, ca
     for complaint in complaints:
         _overdue(complaint)
     broken = complaints[1].pk
-    real_write_events = escalation_service._write_events
+    real_apply = escalation_service.apply_escalations
 
-    def write_events(moves, **kwargs):
+    def apply_escalations(moves, **kwargs):
         # A row whose event cannot be written: its whole batch rolls back, then the rows are retried
         # one at a time and only this one fails.
         if any(move.complaint_id == broken for move in moves):
             raise RuntimeError("a bad row")
-        return real_write_events(moves, **kwargs)
+        return real_apply(moves, **kwargs)
 
-    monkeypatch.setattr(escalation_service, "_write_events", write_events)
+    monkeypatch.setattr(escalation_service, "apply_escalations", apply_escalations)
 
     with pytest.raises(CommandError, match="1 complaint"):
         call_command("escalate_overdue")
