@@ -5,13 +5,15 @@
 
 It migrates the database named by DATABASE_URL (use a scratch database), seeds the reference data
 and demo staff, writes --count generated complaints with their events and feedback over --days
-(`analytics.history`, bulk inserts; skipped when that many are there already), rebuilds the daily
-summaries (timed), then times, each --repeat times:
+(`analytics.history.copy_history`: PostgreSQL COPY; skipped when that many are there already),
+rebuilds the summaries (timed), then times, each --repeat times:
 
 1. the 90-day KPI dashboard for everyone from the summaries (`selectors.period_figures`): p50/p90 ms;
 2. a "live" figure from raw rows, the 90-day median and p90 resolution time
    (`selectors.duration_percentiles` through the ORM), against the same query written by hand in SQL:
-   p50 of each and the ratio.
+   p50 of each and the ratio;
+3. the outbox consumer (`summaries.refresh_for_events`) given the events of one recent complaint
+   (--consumer-samples different complaints): p50/p90 ms per call.
 
 Not part of the test suite: figures depend on the machine.
 """
@@ -60,6 +62,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--consumer-samples", type=int, default=20)
+    parser.add_argument("--skip-rebuild", action="store_true", help="Time against the summaries already there.")
     args = parser.parse_args()
     setup_django()
 
@@ -71,9 +75,9 @@ def main() -> None:
     from django.utils import timezone
 
     from analytics import selectors
-    from analytics.history import HISTORY_PREFIX, generate_history, plan_from_database
-    from analytics.summaries import local_bounds, rebuild_range
-    from complaints.models import Complaint
+    from analytics.history import HISTORY_PREFIX, copy_history, plan_from_database
+    from analytics.summaries import local_bounds, rebuild_range, refresh_for_events
+    from complaints.models import Complaint, ComplaintEvent
     from departments.seed import seed_demo_staff, seed_reference_data
 
     call_command("migrate", verbosity=0)
@@ -90,21 +94,22 @@ def main() -> None:
         start = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
-            if done % 50_000 < 2000 or done == total:
-                print(f"  seeded {have + done:,}/{args.count:,} ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(f"  seeded {have + done:,}/{args.count:,} ({time.perf_counter() - start:.0f} s)", flush=True)
 
-        generate_history(
+        copy_history(
             plan_from_database(), count=args.count - have, days=args.days, first_number=have + 1, progress=progress
         )
         print(f"seed: {args.count - have:,} complaints in {time.perf_counter() - start:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     today = timezone.localdate()
-    start = time.perf_counter()
-    rows = rebuild_range(today - dt.timedelta(days=args.days + 1), today)
-    print(f"rebuild: {args.days + 2} days, {rows:,} summary rows in {time.perf_counter() - start:.1f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE analytics_dailysummary")
+    print(f"database: {Complaint.objects.count():,} complaints, {ComplaintEvent.objects.count():,} events")
+    if not args.skip_rebuild:
+        start = time.perf_counter()
+        rows = rebuild_range(today - dt.timedelta(days=args.days + 1), today)
+        print(f"rebuild: {args.days + 2} days, {rows:,} summary rows in {time.perf_counter() - start:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     filters = selectors.Filters(since=today - dt.timedelta(days=89), until=today)
     scope = selectors.Scope.public()
@@ -133,6 +138,21 @@ def main() -> None:
     print(
         f"live 90-day resolution median/p90: ORM p50 {p(orm, 0.5):.1f} ms, hand SQL p50 {p(hand, 0.5):.1f} ms, "
         f"ratio {statistics.median(orm) / statistics.median(hand):.2f}"
+    )
+
+    # The consumer as the outbox calls it: the event ids of one complaint changed recently.
+    recent = list(
+        Complaint.objects.filter(created_at__gte=lo).order_by("?").values_list("pk", flat=True)[: args.consumer_samples]
+    )
+    batches = [list(ComplaintEvent.objects.filter(complaint_id=pk).values_list("pk", flat=True)) for pk in recent]
+    consumer = []
+    for ids in batches:
+        begin = time.perf_counter()
+        refresh_for_events(ids)
+        consumer.append((time.perf_counter() - begin) * 1000)
+    print(
+        f"consumer, events of one complaint ({len(batches)} complaints): "
+        f"p50 {p(consumer, 0.5):.0f} ms, p90 {p(consumer, 0.9):.0f} ms"
     )
 
 
