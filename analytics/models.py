@@ -8,7 +8,11 @@ Rows are derived data: rebuilt from raw rows, never edited by hand. `DepartmentD
 same figures rolled up to date x department, for the dashboards that filter on nothing finer.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class SummaryCounts(models.Model):
@@ -92,3 +96,37 @@ class SummaryDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class ExportJob(models.Model):
+    """An XLSX export asked for by one staff member, built in the background (`analytics.xlsx`).
+
+    Only the requester may see its status or download its file. The figures go through the same
+    gate as the API, evaluated for the requester when the file is built."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being written"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # "complaints" or one of analytics.exports.TABLES.
+    table = models.CharField(max_length=32)
+    # The validated filters (dates as ISO strings) and, for trends, the granularity.
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="analytics/exports/", blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_requester_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.table} export {self.pk} ({self.status})"
