@@ -267,3 +267,31 @@ def test_consumer_moves_a_reclassified_complaints_history_to_its_new_department(
     summaries.refresh_for_events([ComplaintEvent.objects.filter(complaint=complaint).latest("pk").pk])
     after = DailySummary.objects.filter(day=day, department=dept_water).aggregate(n=Sum("received"))["n"]
     assert after == before + 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_history_writes_the_same_history_as_the_bulk_path(city, citizen):
+    from analytics.history import copy_history, generate_history
+    from complaints.tests.factories import file_complaint
+
+    plan = city["plan"]
+    copy_history(plan, count=60, days=30, now=NOW, seed=99, first_number=5001, batch_size=25)
+    generate_history(plan, count=60, days=30, now=NOW, seed=99, first_number=6001)
+
+    def shape(first, last):
+        rows = Complaint.objects.filter(reference__gte=f"HST-{first:09d}", reference__lte=f"HST-{last:09d}")
+        return sorted(
+            (c.created_at, c.status, c.priority, c.source, c.ward, c.department_id, c.resolved_at, c.closed_at)
+            for c in rows
+        ), sorted(
+            ComplaintEvent.objects.filter(complaint__in=rows).values_list(
+                "complaint__created_at", "action", "created_at"
+            )
+        )
+
+    copied, bulk = shape(5001, 5060), shape(6001, 6060)
+    assert len(copied[0]) == 60 and copied == bulk
+    assert not ComplaintEvent.objects.filter(
+        complaint__reference__gte="HST-000005001", complaint__reference__lte="HST-000005060", dispatched_at=None
+    ).exists(), "copied history is not handed to the outbox again"
+    assert file_complaint(citizen).pk > Complaint.objects.get(reference="HST-000005060").pk, "ids moved past the copy"
