@@ -52,6 +52,20 @@ def timed(function, repeat: int) -> list[float]:
     return samples
 
 
+def timed_pair(first, second, repeat: int) -> tuple[list[float], list[float]]:
+    """Time two functions alternately (which goes first alternates too), so a busy shared machine's
+    swings and the page cache's state fall on both alike."""
+    first(), second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for run in range(repeat):
+        order = ((0, first), (1, second)) if run % 2 == 0 else ((1, second), (0, first))
+        for index, function in order:
+            start = time.perf_counter()
+            function()
+            samples[index].append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def p(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -121,12 +135,11 @@ def main() -> None:
     print(f"90-day KPIs from summaries: p50 {p(dashboard, 0.5):.1f} ms, p90 {p(dashboard, 0.9):.1f} ms")
 
     lo, hi = local_bounds(filters.since, filters.until)
-    orm = timed(
-        lambda: selectors.duration_percentiles(
+
+    def orm_query():
+        return selectors.duration_percentiles(
             scope.complaints.filter(resolved_at__gte=lo, resolved_at__lt=hi), "resolved_at"
-        ),
-        args.repeat,
-    )
+        )
 
     def by_hand():
         with connection.cursor() as cursor:
@@ -138,7 +151,7 @@ def main() -> None:
             )
             return cursor.fetchone()
 
-    hand = timed(by_hand, args.repeat)
+    orm, hand = timed_pair(orm_query, by_hand, args.repeat)
     print(
         f"live 90-day resolution median/p90: ORM p50 {p(orm, 0.5):.1f} ms, hand SQL p50 {p(hand, 0.5):.1f} ms, "
         f"ratio {statistics.median(orm) / statistics.median(hand):.2f}"
@@ -146,7 +159,6 @@ def main() -> None:
 
     # A second live figure: open, overdue and the backlog by age now, against the same counts by hand.
     now = timezone.now()
-    live = timed(lambda: selectors.live_figures(scope, filters, now), args.repeat)
     bounds = []
     for _label, low, high in selectors.BACKLOG_BUCKETS:
         _, newest = local_bounds(today - dt.timedelta(days=low), today - dt.timedelta(days=low))
@@ -171,7 +183,7 @@ def main() -> None:
         figures["overdue"],
         *(bucket["count"] for bucket in figures["backlog_age"]),
     ], "the hand-written SQL computes the same figures"
-    live_hand = timed(live_by_hand, args.repeat)
+    live, live_hand = timed_pair(lambda: selectors.live_figures(scope, filters, now), live_by_hand, args.repeat)
     print(
         f"live open/overdue/backlog now: ORM p50 {p(live, 0.5):.1f} ms, hand SQL p50 {p(live_hand, 0.5):.1f} ms, "
         f"ratio {statistics.median(live) / statistics.median(live_hand):.2f}"
