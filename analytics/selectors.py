@@ -3,7 +3,8 @@
 Two sources, one gate:
 - raw complaints always start from `Complaint.objects.visible_to(user)` (live figures: open and overdue
   now, backlog ages, medians and 90th percentiles, officers, map cells);
-- the daily summaries are filtered by `complaints.querysets.department_scope(user)` (None = all).
+- the summaries (daily, or their date x department rollup when no finer filter applies) are filtered
+  by `complaints.querysets.department_scope(user)` (None = all).
 The public performance page uses `Scope.public()`: every department, aggregates only.
 
 Every selector runs a fixed number of queries whatever the period or the data size.
@@ -33,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Floor, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from analytics.models import DailySummary
+from analytics.models import DailySummary, DepartmentDaySummary
 from analytics.summaries import FIRST_ACTIONS, local_bounds
 from complaints.models import OPEN_STATUSES, Complaint
 from complaints.querysets import department_scope
@@ -117,10 +118,16 @@ def _dimension_filter(filters: Filters, department_ids: list[int] | None) -> Q:
     return q
 
 
-def summaries(scope: Scope, filters: Filters) -> QuerySet[DailySummary]:
-    """Summary rows of the period the reader may see, with the filters applied."""
+def summaries(scope: Scope, filters: Filters, *, by_ward: bool = False) -> QuerySet:
+    """Summary rows of the period the reader may see, with the filters applied.
+
+    Reads the date x department rollup when nothing finer than a department is filtered on (nor
+    grouped by: `by_ward`), the daily table otherwise; both carry the same metric columns, and the
+    rollup equals the daily rows' sum, so callers aggregate either the same way."""
     dims = _dimension_filter(filters, _department_ids(scope, filters))
-    return DailySummary.objects.filter(dims, day__gte=filters.since, day__lte=filters.until)
+    fine = by_ward or filters.category is not None or filters.ward or filters.source or filters.priority
+    model = DailySummary if fine else DepartmentDaySummary
+    return model.objects.filter(dims, day__gte=filters.since, day__lte=filters.until)
 
 
 def complaints(scope: Scope, filters: Filters) -> QuerySet[Complaint]:
@@ -477,7 +484,7 @@ def heatmap(scope: Scope, filters: Filters, cell_degrees: float = HEATMAP_CELL_D
         .order_by("-count", "cell_lat", "cell_lng")
     )
     wards = (
-        summaries(scope, filters)
+        summaries(scope, filters, by_ward=True)
         .values("ward")
         .annotate(received=Sum("received"), resolved=Sum("resolved"), escalated=Sum("escalated"))
         .filter(received__gt=0)

@@ -117,6 +117,9 @@ class Complaint(models.Model):
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             # "near=" and "nearby": a bounding box on latitude first, then longitude.
             models.Index(fields=["latitude", "longitude"], name="complaint_location"),
+            # Analytics: the summaries of a date range read complaints resolved / closed in that range.
+            models.Index(fields=["resolved_at"], name="complaint_resolved_at"),
+            models.Index(fields=["closed_at"], name="complaint_closed_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -193,6 +196,9 @@ class ComplaintEvent(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="event_undispatched"
             ),
+            # Analytics: the summaries of a date range read every event (reopen, escalate, first
+            # action) of that range, dispatched or not.
+            models.Index(fields=["created_at"], name="event_created_at"),
         ]
 
     def __str__(self) -> str:

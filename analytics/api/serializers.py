@@ -2,10 +2,13 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from analytics.models import ExportJob
 from analytics.selectors import GRANULARITIES, Filters
+from analytics.xlsx import EXPORTABLE
 from complaints.models import Source
 from departments.models import Priority
 
@@ -176,3 +179,42 @@ class RankingsSerializer(serializers.Serializer):
     method = serializers.CharField()
     sla_compliance = RankingRowSerializer(many=True)
     satisfaction = RankingRowSerializer(many=True)
+
+
+# --- XLSX exports ------------------------------------------------------------------------------
+class ExportRequestSerializer(TrendFiltersSerializer):
+    table = serializers.ChoiceField(
+        choices=EXPORTABLE, help_text="`complaints` (the complaints filed in the period) or a KPI table."
+    )
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text="Set once the file is ready.")
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "table",
+            "parameters",
+            "status",
+            "rows",
+            "error",
+            "created_at",
+            "finished_at",
+            "status_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_status_url(self, job: ExportJob) -> str:
+        return self._url("analytics-export-xlsx-status", job)
+
+    def get_download_url(self, job: ExportJob) -> str | None:
+        return self._url("analytics-export-xlsx-download", job) if job.status == ExportJob.Status.READY else None
+
+    def _url(self, name: str, job: ExportJob) -> str:
+        url = reverse(f"api:{name}", kwargs={"pk": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url

@@ -10,4 +10,13 @@ urlpatterns = [
     path("analytics/rankings/", views.RankingsView.as_view(), name="analytics-rankings"),
     path("analytics/exports/complaints.csv", views.ComplaintsCsvView.as_view(), name="analytics-export-complaints"),
     path("analytics/exports/<slug:table>.csv", views.TableCsvView.as_view(), name="analytics-export-table"),
+    path("analytics/exports/xlsx/", views.XlsxExportView.as_view(), name="analytics-export-xlsx"),
+    path(
+        "analytics/exports/xlsx/<uuid:pk>/", views.XlsxExportStatusView.as_view(), name="analytics-export-xlsx-status"
+    ),
+    path(
+        "analytics/exports/xlsx/<uuid:pk>/download/",
+        views.XlsxExportDownloadView.as_view(),
+        name="analytics-export-xlsx-download",
+    ),
 ]

@@ -1,15 +1,18 @@
 """Analytics endpoints: validate the filters, call one selector with the reader's scope, return it."""
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import exports, selectors
+from analytics import exports, selectors, xlsx
 from analytics.api import serializers as s
 from analytics.api.permissions import CanReadAnalytics
+from analytics.models import ExportJob
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AnalyticsView(APIView):
@@ -152,3 +155,67 @@ class TableCsvView(APIView):
         else:
             header, rows = exports.TABLES[table](scope, filters)
         return _csv_response(f"{table}-{filters.since}-{filters.until}.csv", header, rows)
+
+
+# --- XLSX exports, built in the background ------------------------------------------------------
+def _own_job(request, pk) -> ExportJob:
+    """The requester's own job; anyone else's (even an admin's view of it) is a 404."""
+    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).first()
+    if job is None:
+        raise NotFound("No such export.")
+    return job
+
+
+class XlsxExportView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+    @extend_schema(
+        request=s.ExportRequestSerializer,
+        responses={202: s.ExportJobSerializer},
+        summary="Ask for an XLSX export of complaints or a KPI table, built in the background",
+        description=(
+            "Returns at once with the job's status URL; poll it until `status` is `ready`, then fetch "
+            "`download_url`. The rows are those you may see, as in the CSV exports. Only you may read "
+            "the job and download its file."
+        ),
+    )
+    def post(self, request):
+        params = s.ExportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        job = xlsx.export_request(
+            user=request.user,
+            table=params.validated_data["table"],
+            filters=params.filters(),
+            granularity=params.validated_data["granularity"],
+        )
+        return Response(s.ExportJobSerializer(job, context={"request": request}).data, status=202)
+
+
+class XlsxExportStatusView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+    @extend_schema(responses=s.ExportJobSerializer, summary="The status of one of your XLSX exports")
+    def get(self, request, pk):
+        return Response(s.ExportJobSerializer(_own_job(request, pk), context={"request": request}).data)
+
+
+class XlsxExportDownloadView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+    @extend_schema(
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            409: OpenApiTypes.OBJECT,
+        },
+        summary="Download one of your XLSX exports once it is ready",
+    )
+    def get(self, request, pk):
+        job = _own_job(request, pk)
+        if job.status != ExportJob.Status.READY:
+            return Response({"detail": f"The export is not ready ({job.status})."}, status=409)
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=xlsx.download_name(job),
+            content_type=XLSX_CONTENT_TYPE,
+        )

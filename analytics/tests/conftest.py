@@ -43,4 +43,4 @@ def city(
         dispatcher_id=dispatcher.pk,
     )
     generate_history(plan, count=400, days=120, now=NOW, seed=7)
-    return {"roads": roads, "lights": lights, "water": water, "now": NOW}
+    return {"roads": roads, "lights": lights, "water": water, "now": NOW, "plan": plan}

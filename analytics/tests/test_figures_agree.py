@@ -6,10 +6,12 @@ import random
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from analytics import selectors, summaries
-from analytics.models import DailySummary
+from analytics.models import DailySummary, DepartmentDaySummary
 from analytics.tests import oracle
 from analytics.tests.conftest import NOW
 from complaints import services
@@ -120,12 +122,93 @@ def _summary_rows():
     )
 
 
+def _rollup_rows():
+    return sorted(
+        tuple(row) for row in DepartmentDaySummary.objects.values_list("day", "department_id", *summaries.METRICS)
+    )
+
+
+def _daily_rows_rolled_up():
+    """The date x department sums of the daily rows, computed here independently of the rollup's SQL."""
+    totals: dict[tuple, list] = {}
+    for day, department_id, *metrics in DailySummary.objects.values_list("day", "department_id", *summaries.METRICS):
+        sums = totals.setdefault((day, department_id), [0] * len(metrics))
+        for index, value in enumerate(metrics):
+            sums[index] += value
+    return sorted((*key, *sums) for key, sums in totals.items())
+
+
+def assert_rollup_equals_daily_rows():
+    rollup = _rollup_rows()
+    assert rollup, "the rollup has rows"
+    assert [row[:2] for row in rollup] == [row[:2] for row in _daily_rows_rolled_up()]
+    for mine, theirs in zip(rollup, _daily_rows_rolled_up(), strict=True):
+        assert mine == pytest.approx(theirs), mine[:2]
+
+
 def test_rebuild_is_idempotent(city):
     _rebuild_everything()
-    first = _summary_rows()
+    first, first_rollup = _summary_rows(), _rollup_rows()
     _rebuild_everything()
     assert _summary_rows() == first
+    assert _rollup_rows() == first_rollup
     assert len(first) > 100
+    assert_rollup_equals_daily_rows()
+
+
+def test_partial_rebuild_keeps_the_rollup_equal_to_the_daily_rows(city):
+    _rebuild_everything()
+    DepartmentDaySummary.objects.all().update(received=999)  # stale rollup rows are replaced, not added to
+    call_command("rebuild_analytics", "--since", "2025-10-01", "--until", str(TODAY - dt.timedelta(days=40)))
+    call_command("rebuild_analytics", "--since", str(TODAY - dt.timedelta(days=39)), "--until", str(dt.date.today()))
+    assert_rollup_equals_daily_rows()
+
+
+def test_unfiltered_dashboards_read_the_rollup_and_finer_filters_the_daily_rows(city, executive):
+    _rebuild_everything()
+    scope = selectors.Scope.for_user(executive)
+    since, until = PERIODS[1]
+    rollup_table = DepartmentDaySummary._meta.db_table
+    daily_table = DailySummary._meta.db_table
+    for filter_values, table in (({}, rollup_table), ({"ward": "Ward 3"}, daily_table)):
+        with CaptureQueriesContext(connection) as queries:
+            selectors.period_figures(scope, selectors.Filters(since=since, until=until, **filter_values))
+        (query,) = queries.captured_queries
+        assert f'"{table}"' in query["sql"], filter_values
+    with CaptureQueriesContext(connection) as queries:
+        selectors.heatmap(scope, selectors.Filters(since=since, until=until))
+    assert f'"{daily_table}"' in queries.captured_queries[-1]["sql"], "wards need the daily grain"
+
+
+def test_trends_rankings_and_departments_from_the_rollup_agree_with_raw_counts(
+    city, executive, dept_roads, dept_lighting, dept_water
+):
+    _rebuild_everything()
+    scope = selectors.Scope.for_user(executive)
+    since, until = PERIODS[1]
+    filters = selectors.Filters(since=since, until=until)
+    everything = Complaint.objects.all()
+    by_department = {row["department_id"]: row for row in selectors.department_figures(scope, filters, now=NOW)}
+    rankings = {row["department_id"]: row for row in selectors.rankings(scope, filters)["sla_compliance"]}
+    for department in (dept_roads, dept_lighting, dept_water):
+        expected = oracle.figures(everything.filter(department=department), since, until)
+        assert by_department[department.pk]["received"] == expected["received"]
+        assert by_department[department.pk]["resolved"] == expected["resolved"]
+        assert rankings[department.pk]["sample"] == expected["resolved_with_sla"]
+    series = selectors.trends(scope, filters, "month")["current"]
+    assert sum(bucket["received"] for bucket in series) == oracle.figures(everything, since, until)["received"]
+    assert sum(bucket["resolved"] for bucket in series) == oracle.figures(everything, since, until)["resolved"]
+
+
+def test_consecutive_dates_are_rebuilt_as_runs():
+    day = dt.date(2026, 3, 1)
+    dates = [day + dt.timedelta(days=n) for n in (5, 0, 1, 2, 9, 5, 10)]
+    assert summaries.consecutive_runs(dates) == [
+        (day, day + dt.timedelta(days=2)),
+        (day + dt.timedelta(days=5), day + dt.timedelta(days=5)),
+        (day + dt.timedelta(days=9), day + dt.timedelta(days=10)),
+    ]
+    assert summaries.consecutive_runs([]) == []
 
 
 def _work_on_history(officer_roads, dispatcher, manager_public_works, citizen, dept_roads, dept_water):
@@ -161,9 +244,11 @@ def test_consumer_converges_on_repeated_and_out_of_order_events(
     summaries.refresh_for_events(shuffled[:3])
     summaries.refresh_for_events(shuffled[3:])
     summaries.refresh_for_events(event_ids[:1])
-    kept_current = _summary_rows()
+    kept_current, kept_rollup = _summary_rows(), _rollup_rows()
+    assert_rollup_equals_daily_rows()
     _rebuild_everything()
     assert kept_current == _summary_rows(), "the consumer's rows equal a full rebuild"
+    assert kept_rollup == _rollup_rows(), "and so does its rollup"
     filters = selectors.Filters(since=TODAY - dt.timedelta(days=200), until=dt.date.today())
     assert_kpis_agree(selectors.Scope.for_user(executive), filters, Complaint.objects.all(), now=NOW)
 
@@ -182,3 +267,31 @@ def test_consumer_moves_a_reclassified_complaints_history_to_its_new_department(
     summaries.refresh_for_events([ComplaintEvent.objects.filter(complaint=complaint).latest("pk").pk])
     after = DailySummary.objects.filter(day=day, department=dept_water).aggregate(n=Sum("received"))["n"]
     assert after == before + 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_history_writes_the_same_history_as_the_bulk_path(city, citizen):
+    from analytics.history import copy_history, generate_history
+    from complaints.tests.factories import file_complaint
+
+    plan = city["plan"]
+    copy_history(plan, count=60, days=30, now=NOW, seed=99, first_number=5001, batch_size=25)
+    generate_history(plan, count=60, days=30, now=NOW, seed=99, first_number=6001)
+
+    def shape(first, last):
+        rows = Complaint.objects.filter(reference__gte=f"HST-{first:09d}", reference__lte=f"HST-{last:09d}")
+        return sorted(
+            (c.created_at, c.status, c.priority, c.source, c.ward, c.department_id, c.resolved_at, c.closed_at)
+            for c in rows
+        ), sorted(
+            ComplaintEvent.objects.filter(complaint__in=rows).values_list(
+                "complaint__created_at", "action", "created_at"
+            )
+        )
+
+    copied, bulk = shape(5001, 5060), shape(6001, 6060)
+    assert len(copied[0]) == 60 and copied == bulk
+    assert not ComplaintEvent.objects.filter(
+        complaint__reference__gte="HST-000005001", complaint__reference__lte="HST-000005060", dispatched_at=None
+    ).exists(), "copied history is not handed to the outbox again"
+    assert file_complaint(citizen).pk > Complaint.objects.get(reference="HST-000005060").pk, "ids moved past the copy"
