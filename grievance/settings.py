@@ -204,6 +204,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 COMPLAINT_REOPEN_WINDOW_DAYS = env.int("COMPLAINT_REOPEN_WINDOW_DAYS", default=7)
 COMPLAINT_MAX_ATTACHMENTS = env.int("COMPLAINT_MAX_ATTACHMENTS", default=5)
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest image (width x height) accepted, read from the header before decoding: a phone photo is
+# 12-50 MP; decoding costs about 4 bytes a pixel. Above it an upload is a 413.
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
 # Largest request body Django reads (files excluded). Above the 10 MB a complaint's text fields may
 # carry in total, so oversized text gets a field error; anything bigger is refused with a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
