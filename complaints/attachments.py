@@ -19,7 +19,6 @@ import warnings
 import weakref
 from dataclasses import dataclass
 
-import pikepdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -144,7 +143,9 @@ def strip_jpeg_segments(data: bytes) -> bytes:
     return bytes(out)
 
 
-def _filters(stream: pikepdf.Object) -> list[str]:
+def _filters(stream) -> list[str]:
+    import pikepdf
+
     value = stream.get("/Filter")
     if value is None:
         return []
@@ -155,6 +156,9 @@ def _filters(stream: pikepdf.Object) -> list[str]:
 
 def _clean_pdf(data: bytes) -> CleanFile:
     """Rewrite a PDF without metadata. Raises ValidationError if it cannot be read or cleaned."""
+    # Imported here: qpdf's bindings load (and log) only when a PDF actually arrives.
+    import pikepdf
+
     refused = ValidationError({"file": "This PDF could not be read; upload a plain PDF or a photo."})
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
