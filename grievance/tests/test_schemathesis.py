@@ -1,9 +1,9 @@
 """Schemathesis over the whole OpenAPI schema, once per role: no request, valid or not, may give a
 server error (5xx) or a response that contradicts the schema.
 
-Bounded in time for CI: a fixed number of generated requests per operation and role (valid ones and
-deliberately invalid ones), a fixed seed (the same requests every run), no shrinking, no stateful
-phase. `SCHEMATHESIS_EXAMPLES` raises the count for a deeper local run.
+Bounded in time for CI: a fixed number of generated requests per operation (valid ones and
+deliberately invalid ones), a fixed seed (the same requests every run), generated once and replayed
+for every role, no shrinking, no stateful phase. `SCHEMATHESIS_EXAMPLES=20` makes a deeper local run.
 """
 
 from __future__ import annotations
