@@ -1,5 +1,6 @@
 """`Authorization: Api-Key <prefix>.<secret>` for machines (AI service, bots, SMS gateway)."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -12,6 +13,9 @@ from accounts.models import ApiKey
 KEYWORD = "Api-Key"
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# What a key can look like (`grv_<hex>.<urlsafe base64>`). Anything else is refused before the
+# database sees it: a NUL byte in a query parameter is a database error, not a "no such key".
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_]{1,16}\.[A-Za-z0-9_\-]{1,128}")
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -50,8 +54,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_key(self, raw: str):
         from accounts.services import hash_api_key_secret
 
+        if not KEY_SHAPE.fullmatch(raw):
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         prefix, _sep, secret = raw.partition(".")
-        key = ApiKey.objects.select_related("owner").filter(prefix=prefix).first() if secret else None
+        key = ApiKey.objects.select_related("owner").filter(prefix=prefix).first()
         if (
             key is None
             or not constant_time_compare(hash_api_key_secret(secret), key.hashed_secret)

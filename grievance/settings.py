@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     "accounts",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (django-csp; + the map-tile host, grievance/csp.py).
+    "grievance.csp.GrievanceCSPMiddleware",
     # Last: turns a login refused for a locked account into a 429 (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -219,6 +222,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 COMPLAINT_REOPEN_WINDOW_DAYS = env.int("COMPLAINT_REOPEN_WINDOW_DAYS", default=7)
 COMPLAINT_MAX_ATTACHMENTS = env.int("COMPLAINT_MAX_ATTACHMENTS", default=5)
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest image (width x height) accepted, read from the header before decoding: a phone photo is
+# 12-50 MP; decoding costs about 4 bytes a pixel. Above it an upload is a 413.
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
 # Largest request body Django reads (files excluded). Above the 10 MB a complaint's text fields may
 # carry in total, so oversized text gets a field error; anything bigger is refused with a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
@@ -331,6 +337,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Grievance API",
     "DESCRIPTION": "Public grievance redressal: complaints, departments, escalation, analytics.",
     "VERSION": "1.0.0",
+    # Swagger UI and Redoc served from our own static files (drf-spectacular-sidecar), never a CDN:
+    # the Content-Security-Policy allows scripts from our origin only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -350,6 +361,28 @@ SPECTACULAR_SETTINGS = {
 ANALYTICS_DEMO_HISTORY_COMPLAINTS = env.int("ANALYTICS_DEMO_HISTORY_COMPLAINTS", default=6000)
 
 # --- Security -------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp) on every response: scripts and everything else from our own
+# origin only, never inline script or eval; no framing by anyone. Inline *styles* stay allowed (our
+# templates and Django's admin use style attributes). The map-tile host of MAP_TILE_URL is added to
+# img-src at run time (grievance/csp.py). The API docs relax it per view (grievance/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Where browsers send violation reports (a URL); empty: none are sent.
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
+if CSP_REPORT_URI:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [CSP_REPORT_URI]
 # Addresses or networks of our own proxies (TLS terminator, load balancer). Only they may say who
 # the client is through X-Forwarded-For; everyone else's header is ignored (grievance/client_address.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -42,7 +42,7 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     # Declared without the model's unique check, whose message would reveal a registered address.
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
 

@@ -10,7 +10,7 @@ LANGUAGES = User._meta.get_field("preferred_language").choices
 
 
 class UserSerializer(serializers.ModelSerializer):
-    department_code = serializers.CharField(source="department.code", read_only=True, default=None)
+    department_code = serializers.CharField(source="department.code", read_only=True, default=None, allow_null=True)
     is_staff = serializers.BooleanField(read_only=True)
 
     class Meta:

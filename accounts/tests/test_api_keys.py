@@ -206,3 +206,22 @@ def test_a_scope_inside_a_combined_permission_is_declared():
 
     assert declared_api_key_scopes(Open311Like()) == {"open311"}
     assert declared_api_key_scopes(PeopleOnly()) == set()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Api-Key grv_\x00abcd.secret",
+        "Api-Key grv_abcd.se\x00cret",
+        "Api-Key \x00",
+        "Api-Key grv_abcd",
+        "Api-Key grv_abcd.",
+        "Api-Key grv_ab\u00e9cd.secret",
+        "Api-Key " + "a" * 500 + ".secret",
+    ],
+)
+def test_malformed_key_is_401_and_never_reaches_the_database_as_is(api_client, make_api_key, header):
+    make_api_key()
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+    response = api_client.get(PROBE)
+    assert response.status_code == 401

@@ -118,10 +118,10 @@ class BuiltFieldsOnce:
 
 
 class ComplaintListSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None, allow_null=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -159,8 +159,8 @@ class ComplaintListSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
 class ComplaintDetailSerializer(ComplaintListSerializer):
     location = serializers.SerializerMethodField()
     citizen = serializers.SerializerMethodField()
-    closure_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    closure_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
     metadata = serializers.SerializerMethodField()
 
@@ -432,9 +432,9 @@ class PublicEventSerializer(serializers.ModelSerializer):
 
 
 class PublicComplaintSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Complaint
