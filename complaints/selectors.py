@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 
-from accounts.models import Role
+from accounts.models import STAFF_ROLES, Role
 from complaints.models import Comment, Complaint, ComplaintEvent, EscalationRequest, Notice
 from complaints.querysets import department_scope
 from departments.models import Priority
@@ -68,6 +68,9 @@ PUBLIC_EVENT_ACTIONS = frozenset(
 PUBLIC_NOTE_ACTIONS = frozenset({Action.RESOLVE, Action.REJECT, Action.DUPLICATE})
 # What a public timeline line shows.
 PUBLIC_EVENT_FIELDS = ("action", "from_status", "to_status", "note", "created_at")
+# Public replies: what staff wrote to the citizen in the open (never internal notes, never what a
+# citizen wrote, never who wrote it).
+PUBLIC_REPLY_FIELDS = ("body", "created_at")
 
 METERS_PER_DEGREE = 111_320.0
 
@@ -159,6 +162,17 @@ def public_timeline(complaint: Complaint) -> list[ComplaintEvent]:
         .order_by("created_at", "id")
     )
     return public_events(events)
+
+
+def public_replies(complaint: Complaint) -> list[Comment]:
+    """Staff's public replies on a complaint, oldest first, as unsaved copies holding only
+    `PUBLIC_REPLY_FIELDS` (the track page and API show them; one query)."""
+    rows = (
+        Comment.objects.filter(complaint_id=complaint.pk, is_internal=False, author__role__in=STAFF_ROLES)
+        .order_by("created_at", "id")
+        .values_list(*PUBLIC_REPLY_FIELDS)
+    )
+    return [Comment(**dict(zip(PUBLIC_REPLY_FIELDS, row, strict=True))) for row in rows]
 
 
 def actor_visible_to(event: ComplaintEvent, user) -> bool:

@@ -38,7 +38,14 @@ from complaints.forms import (
     TrackForm,
 )
 from complaints.models import Complaint, ComplaintEvent, EscalationRequest, Status
-from complaints.selectors import Point, comments_for, nearby_open_complaints, public_timeline, timeline_for
+from complaints.selectors import (
+    Point,
+    comments_for,
+    nearby_open_complaints,
+    public_replies,
+    public_timeline,
+    timeline_for,
+)
 from grievance.errors import DomainError
 
 PAGE_SIZE = 20
@@ -369,6 +376,7 @@ def track_detail(request: HttpRequest, reference: str) -> HttpResponse:
             else None
         ),
         "timeline": _label_events(public_timeline(complaint)),
+        "replies": public_replies(complaint),
         "is_owner": user.is_authenticated and complaint.citizen_id == user.pk,
         # Anonymous visitors see the button and are asked to sign in.
         "can_support": (not user.is_authenticated and complaint.is_open)

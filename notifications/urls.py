@@ -9,4 +9,5 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.NotificationListView.as_view(), name="list"),
     path("read-all/", views.NotificationsMarkAllReadView.as_view(), name="read-all"),
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
 ]

@@ -4,11 +4,13 @@ marked through the same services."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import FormView, ListView
 
 from notifications import services as notifications
+from notifications.forms import PreferencesForm
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
@@ -38,3 +40,24 @@ class NotificationsMarkAllReadView(LoginRequiredMixin, View):
             messages.success(request, ngettext("%(count)d notification marked as read.",
                                                "%(count)d notifications marked as read.", marked) % {"count": marked})
         return redirect("notifications:list")
+
+
+class PreferencesView(LoginRequiredMixin, FormView):
+    """What a person wants besides the inbox: text messages, email, chat apps (the same switches as
+    `GET/PATCH /api/v1/notifications/preferences/`)."""
+
+    template_name = "notifications/preferences.html"
+    form_class = PreferencesForm
+
+    def get_initial(self):
+        preference = notifications.preferences_for(self.request.user)
+        return {
+            "sms_enabled": preference.sms_enabled,
+            "email_enabled": preference.email_enabled,
+            "chat_enabled": preference.chat_enabled,
+        }
+
+    def form_valid(self, form):
+        notifications.preferences_update(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Your choices are saved."))
+        return redirect("notifications:preferences")

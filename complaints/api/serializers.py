@@ -14,7 +14,7 @@ from accounts.models import DEPARTMENT_ROLES, User
 from accounts.phones import normalize_phone
 from complaints import policies
 from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Feedback, Source
-from complaints.selectors import PUBLIC_EVENT_FIELDS, public_events, public_note
+from complaints.selectors import PUBLIC_EVENT_FIELDS, public_events, public_note, public_replies
 from departments.models import Category, ClosureReason, Department, Priority
 
 MAX_TEXT = 5000
@@ -466,12 +466,24 @@ class NearbyComplaintSerializer(PublicComplaintSerializer):
         read_only_fields = fields
 
 
+class PublicReplySerializer(serializers.Serializer):
+    """A staff member's public reply, without who wrote it."""
+
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class TrackSerializer(PublicComplaintSerializer):
     timeline = serializers.SerializerMethodField()
+    replies = serializers.SerializerMethodField()
 
     class Meta(PublicComplaintSerializer.Meta):
-        fields = PublicComplaintSerializer.Meta.fields + ["timeline"]
+        fields = PublicComplaintSerializer.Meta.fields + ["timeline", "replies"]
         read_only_fields = fields
+
+    @extend_schema_field(PublicReplySerializer(many=True))
+    def get_replies(self, obj: Complaint) -> list[dict]:
+        return PublicReplySerializer(public_replies(obj), many=True).data
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, obj: Complaint) -> list[dict]:

@@ -78,7 +78,7 @@ def test_unicode_digits_and_huge_ids_are_not_found_never_a_500(value, pothole, c
 def test_public_serializers_show_only_allow_listed_fields():
     from complaints.api.serializers import NearbyComplaintSerializer, PublicComplaintSerializer, TrackSerializer
 
-    derived = {"department_name": "department", "distance_m": None, "timeline": None}
+    derived = {"department_name": "department", "distance_m": None, "timeline": None, "replies": None}
     for serializer in (PublicComplaintSerializer, NearbyComplaintSerializer, TrackSerializer):
         for name in serializer.Meta.fields:
             source = derived.get(name, name)
