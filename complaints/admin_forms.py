@@ -50,23 +50,25 @@ class TriageForm(forms.Form):
     and for the posted form, so an invalid pick comes back as a field error with everything else
     typed kept; a small script (static/js/backoffice.js) refreshes them when the department changes."""
 
-    department = DepartmentChoiceField(queryset=Department.objects.filter(is_active=True), label=_("department"))
+    department = DepartmentChoiceField(queryset=Department.objects.filter(is_active=True), label=_("Department"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True, parent__isnull=True),
         required=False,
-        label=_("category"),
+        label=_("Category"),
         help_text=_("Leave empty to keep the complaint's category."),
     )
     subcategory = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent"),
         required=False,
-        label=_("subcategory"),
+        label=_("Subcategory"),
     )
-    priority = forms.ChoiceField(choices=[("", _("keep as it is")), *Priority.choices], required=False)
+    priority = forms.ChoiceField(
+        choices=[("", _("keep as it is")), *Priority.choices], required=False, label=_("Priority")
+    )
     assignee = StaffChoiceField(
         queryset=_staff_queryset(),
         required=False,
-        label=_("assignee"),
+        label=_("Assignee"),
         help_text=_("Officers and managers who work on the chosen department."),
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
@@ -96,7 +98,7 @@ class TriageForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = StaffChoiceField(queryset=_staff_queryset(), label=_("assignee"))
+    assignee = StaffChoiceField(queryset=_staff_queryset(), label=_("Assignee"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 
 
