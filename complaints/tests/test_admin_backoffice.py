@@ -412,3 +412,22 @@ def test_the_manager_approves_from_the_request_page_and_returns_to_it(client, ma
     # Decided: no buttons any more, and the complaint page no longer says it is pending.
     assert 'id="decision-approve_requests"' not in response.content.decode()
     assert 'id="pending-request"' not in client.get(change_url(working)).content.decode()
+
+
+def test_a_refused_single_action_comes_back_on_its_form_with_the_text_kept(client, officer_roads, pothole):
+    client.force_login(officer_roads)
+
+    # Resolving a complaint nobody has started: the service refuses.
+    response = action_form(
+        client, "resolve_complaints", [pothole], apply="1", note="Filled it in", _return_to_change="1"
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "Cannot resolve" in " ".join(form.non_field_errors())
+    page = response.content.decode()
+    assert "Filled it in" in page
+    assert 'name="_return_to_change"' in page
+    pothole.refresh_from_db()
+    assert pothole.status == Status.NEW
+    assert not ComplaintEvent.objects.filter(complaint=pothole, action="resolve").exists()
