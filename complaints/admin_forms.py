@@ -98,8 +98,16 @@ class TriageForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    """The people of the complaints' department when they share one (else anyone on the staff; the
+    service checks each row)."""
+
     assignee = StaffChoiceField(queryset=_staff_queryset(), label=_("Assignee"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+
+    def __init__(self, *args, department: Department | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if department is not None:
+            self.fields["assignee"].queryset = assignees_for(department)
 
 
 class ResolveForm(forms.Form):

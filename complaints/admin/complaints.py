@@ -351,7 +351,8 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
     def assignees_view(self, request: HttpRequest) -> JsonResponse:
         """The triage form's assignee choices for a department (the page's script refreshes the list
         with it when the department changes); the same queryset the form validates against."""
-        if not self.has_change_permission(request):
+        routers = TRANSITIONS["triage"].roles | TRANSITIONS["assign"].roles
+        if not self.has_change_permission(request) or request.user.role not in routers:
             raise PermissionDenied
         department_id = parse_id(request.GET.get("department", ""))
         field = TriageForm.base_fields["assignee"]
@@ -411,7 +412,6 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
                 note=data["note"],
             )
 
-        departments = {c.department for c in queryset}
         return self._form_action(
             request,
             queryset,
@@ -420,7 +420,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             form_class=TriageForm,
             form_kwargs={
                 # One department among the selected complaints: it is the default choice.
-                "current_department": departments.pop() if len(departments) == 1 else None,
+                "current_department": self._shared_department(queryset),
                 "assignees_url": reverse("admin:complaints_complaint_assignees"),
             },
             done="triaged",
@@ -440,6 +440,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             name="assign_complaints",
             title=_("Assign complaints"),
             form_class=AssignForm,
+            form_kwargs={"department": self._shared_department(queryset)},
             done="assigned",
             apply=apply,
         )
@@ -506,6 +507,12 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
                 complaint=c, actor=request.user, duplicate_of=data["original"], note=data["note"]
             ),
         )
+
+    @staticmethod
+    def _shared_department(queryset):
+        """The one department of the selected complaints, or None when they differ or have none."""
+        departments = {c.department for c in queryset}
+        return departments.pop() if len(departments) == 1 else None
 
     def _duplicate_candidates(self, request, queryset) -> list[Complaint]:
         """For one complaint with a pin: the open complaints of its category nearby that the person

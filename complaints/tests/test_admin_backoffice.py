@@ -284,9 +284,12 @@ def test_the_assignees_endpoint_lists_the_people_of_a_department(
     assert got == {request.getfixturevalue(name).pk for name in expected}
 
 
-def test_the_assignees_endpoint_is_closed_to_those_who_cannot_act(client, executive, citizen, dept_roads):
-    client.force_login(executive)
-    assert client.get("/admin/complaints/complaint/assignees/", {"department": dept_roads.pk}).status_code == 403
+def test_the_assignees_endpoint_is_closed_to_those_who_cannot_route(
+    client, executive, officer_roads, citizen, dept_roads
+):
+    for person in (executive, officer_roads):
+        client.force_login(person)
+        assert client.get("/admin/complaints/complaint/assignees/", {"department": dept_roads.pk}).status_code == 403
     client.force_login(citizen)
     assert client.get("/admin/complaints/complaint/assignees/", {"department": dept_roads.pk}).status_code == 302
 
@@ -431,3 +434,15 @@ def test_a_refused_single_action_comes_back_on_its_form_with_the_text_kept(clien
     pothole.refresh_from_db()
     assert pothole.status == Status.NEW
     assert not ComplaintEvent.objects.filter(complaint=pothole, action="resolve").exists()
+
+
+def test_assign_offers_the_people_of_the_complaints_department(
+    client, manager_public_works, working, officer_roads, officer_water
+):
+    client.force_login(manager_public_works)
+
+    response = action_form(client, "assign_complaints", [working])
+
+    people = set(response.context["form"].fields["assignee"].queryset)
+    assert officer_roads in people and manager_public_works in people
+    assert officer_water not in people
