@@ -7,5 +7,13 @@ calls the same service function as the API; the services and the workflow table 
 role may do, and each row's outcome is reported.
 """
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
 # Each module registers its ModelAdmin with admin.site when imported.
 from complaints.admin import complaints, escalation_requests, notices  # noqa: F401
+
+# The back office carries the product's name, not Django's.
+admin.site.site_header = _("Grievance back office")
+admin.site.site_title = _("Grievance")
+admin.site.index_title = _("Your work today")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, F, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -22,6 +23,7 @@ from complaints.admin.filters import (
     StatusFilter,
 )
 from complaints.admin.mixins import ReadOnlyInline, RowActionsMixin, error_text
+from complaints.admin.timeline import timeline_lines
 from complaints.admin_forms import (
     AssignForm,
     CommentForm,
@@ -30,16 +32,19 @@ from complaints.admin_forms import (
     RejectForm,
     ResolveForm,
     TriageForm,
+    assignees_for,
 )
 from complaints.models import (
     Comment,
     Complaint,
-    ComplaintEvent,
     Escalation,
+    EscalationRequest,
 )
 from complaints.querysets import overdue_q
+from complaints.selectors import Point, nearby_open_complaints
 from complaints.workflow import TRANSITIONS
 from grievance.errors import DomainError
+from grievance.filters import parse_id
 
 ACTION_TRANSITIONS: dict[str, str] = {
     "triage_complaints": "triage",
@@ -60,8 +65,11 @@ BUTTON_LABELS = {
     "escalate_complaints": _("Escalate"),
     "reject_complaints": _("Reject"),
     "mark_duplicate_complaints": _("Mark duplicate"),
-    "close_complaints": _("Close"),
+    # Staff close a resolved complaint for the citizen: say so, so it is not read as "close this page".
+    "close_complaints": _("Close complaint"),
 }
+DUPLICATE_RADIUS_M = 300
+DUPLICATE_CANDIDATES = 8
 
 
 def overdue_flag(now) -> Case:
@@ -73,22 +81,15 @@ def overdue_flag(now) -> Case:
     )
 
 
-class EventInline(ReadOnlyInline):
-    model = ComplaintEvent
-    verbose_name = _("timeline event")
-    verbose_name_plural = _("timeline")
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "note", "is_internal"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor").order_by("created_at", "id")
-
-
 class CommentInline(ReadOnlyInline):
     model = Comment
     verbose_name_plural = _("comments and internal notes")
-    fields = ["created_at", "author", "is_internal", "body"]
+    fields = ["created_at", "author", "visibility", "body"]
     readonly_fields = fields
+
+    @admin.display(description=_("seen by"))
+    def visibility(self, obj: Comment) -> str:
+        return _("staff only") if obj.is_internal else _("the citizen and staff")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author").order_by("created_at", "id")
@@ -112,17 +113,15 @@ class EscalationInline(ReadOnlyInline):
 # --- the complaint admin ------------------------------------------------------------------------
 @admin.register(Complaint)
 class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
+    # Few, narrow columns so the due time stays on screen at 1366 px next to the filters.
     list_display = [
         "reference",
         "title",
         "status",
         "priority",
-        "department_path",
+        "department_short",
         "assignee",
         "due",
-        "escalation_level",
-        "age",
-        "supporters_count",
     ]
     list_display_links = ["reference", "title"]
     list_select_related = ["department", "assignee"]
@@ -137,9 +136,13 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
         EscalationLevelFilter,
     ]
     search_fields = ["=reference", "title", "citizen__phone"]
-    date_hierarchy = "created_at"
-    list_per_page = 50
-    inlines = [EventInline, CommentInline, EscalationInline]
+    # No date drill-down row above the list: the queue sorts overdue first, and the row it took
+    # is worth one more complaint on screen.
+    # About one screen of compact rows (templates/admin/base_site.html, static/css/backoffice.css).
+    list_per_page = 15
+    inlines = [CommentInline, EscalationInline]
+    # The first screen (description, photos, location, due time, pending request) is the summary at
+    # the top of templates/admin/complaints/complaint/change_form.html; these are the full details.
     fieldsets = [
         (None, {"fields": ["reference", "title", "status", "priority", "source", "created_at", "updated_at"]}),
         (_("Citizen"), {"fields": ["citizen_contact"]}),
@@ -213,19 +216,19 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
 
     # --- columns and read-only fields ------------------------------------------------------
     @admin.display(description=_("department"), ordering="department__path")
-    def department_path(self, obj: Complaint) -> str:
-        return obj.department.path if obj.department_id else "-"
+    def department_short(self, obj: Complaint) -> str:
+        if not obj.department_id:
+            return "-"
+        return format_html('<span title="{}">{}</span>', obj.department.path, obj.department.name)
 
     @admin.display(description=_("due"), ordering="sla_due_at")
     def due(self, obj: Complaint) -> str:
         if obj.sla_due_at is None:
             return "-"
-        when = timezone.localtime(obj.sla_due_at).strftime("%Y-%m-%d %H:%M")
+        when = timezone.localtime(obj.sla_due_at).strftime("%d %b %H:%M")
         overdue = getattr(obj, "is_overdue_flag", None)
         if overdue if overdue is not None else obj.is_overdue:
-            return format_html(
-                '<strong class="overdue" style="color:#ba2121">{} \u26a0 {}</strong>', when, _("overdue")
-            )
+            return format_html('<strong class="overdue">{} \u26a0 {}</strong>', when, _("overdue"))
         return when
 
     @admin.display(description=_("age"), ordering="created_at")
@@ -255,7 +258,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
                 items.append(
                     format_html(
                         '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" loading="lazy" '
-                        'style="max-height:120px;max-width:160px;margin:0 8px 8px 0;border:1px solid #ccc"></a>',
+                        'class="thumbnail"></a>',
                         url,
                         url,
                         label,
@@ -274,8 +277,17 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.comment_view),
                 name="{}_{}_comment".format(*info),
             ),
+            path(
+                "assignees/",
+                self.admin_site.admin_view(self.assignees_view),
+                name="{}_{}_assignees".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        # A queue, not "Select complaint to change".
+        return super().changelist_view(request, {"title": _("Complaints"), **(extra_context or {})})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
@@ -289,6 +301,8 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
                 comment_form=CommentForm(),
                 comment_url=reverse("admin:complaints_complaint_comment", args=[obj.pk]),
             )
+        if obj is not None:
+            extra_context.update(self._summary_context(request, obj))
         extra_context.update(
             show_save=False,
             show_save_and_continue=False,
@@ -296,6 +310,54 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             show_delete=False,
         )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _summary_context(self, request, obj: Complaint) -> dict:
+        """The first screen: what, where, by when, photos, a pending escalation request, the timeline."""
+        pending = (
+            EscalationRequest.objects.filter(complaint=obj, state=EscalationRequest.State.PENDING)
+            .order_by("created_at", "id")
+            .first()
+        )
+        photos = []
+        files = []
+        for attachment in obj.attachments.all():
+            # Served by the permission-checked API route (session auth), never a public media URL.
+            item = {
+                "url": reverse("api:complaint-download", args=[obj.pk, attachment.pk]),
+                "name": attachment.original_name or _("attachment %(id)s") % {"id": attachment.pk},
+            }
+            (photos if attachment.content_type.startswith("image/") else files).append(item)
+        has_pin = obj.latitude is not None and obj.longitude is not None
+        return {
+            # A heading that names the complaint, not Django's "Change complaint" / "View complaint".
+            "title": _("Complaint %(reference)s") % {"reference": obj.reference},
+            "subtitle": obj.title,
+            "summary": {
+                "complaint": obj,
+                "due": self.due(obj),
+                "photos": photos,
+                "files": files,
+                "has_pin": has_pin,
+                "map_tile_url": settings.MAP_TILE_URL if has_pin else "",
+                "map_attribution": settings.MAP_TILE_ATTRIBUTION,
+            },
+            "pending_request": pending,
+            "pending_request_url": (
+                reverse("admin:complaints_escalationrequest_change", args=[pending.pk]) if pending else ""
+            ),
+            "timeline": timeline_lines(obj),
+        }
+
+    def assignees_view(self, request: HttpRequest) -> JsonResponse:
+        """The triage form's assignee choices for a department (the page's script refreshes the list
+        with it when the department changes); the same queryset the form validates against."""
+        routers = TRANSITIONS["triage"].roles | TRANSITIONS["assign"].roles
+        if not self.has_change_permission(request) or request.user.role not in routers:
+            raise PermissionDenied
+        department_id = parse_id(request.GET.get("department", ""))
+        field = TriageForm.base_fields["assignee"]
+        people = assignees_for(department_id) if department_id is not None else []
+        return JsonResponse({"assignees": [{"id": p.pk, "label": field.label_from_instance(p)} for p in people]})
 
     def _workflow_buttons(self, request, obj: Complaint) -> list[dict[str, str]]:
         offered = self.get_actions(request)
@@ -356,6 +418,11 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             name="triage_complaints",
             title=_("Triage complaints"),
             form_class=TriageForm,
+            form_kwargs={
+                # One department among the selected complaints: it is the default choice.
+                "current_department": self._shared_department(queryset),
+                "assignees_url": reverse("admin:complaints_complaint_assignees"),
+            },
             done="triaged",
             apply=apply,
         )
@@ -373,6 +440,7 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             name="assign_complaints",
             title=_("Assign complaints"),
             form_class=AssignForm,
+            form_kwargs={"department": self._shared_department(queryset)},
             done="assigned",
             apply=apply,
         )
@@ -433,12 +501,38 @@ class ComplaintAdmin(RowActionsMixin, admin.ModelAdmin):
             name="mark_duplicate_complaints",
             title=_("Mark complaints as duplicates"),
             form_class=DuplicateForm,
-            form_kwargs={"user": request.user},
+            form_kwargs={"user": request.user, "candidates": self._duplicate_candidates(request, queryset)},
             done="marked as duplicate",
             apply=lambda c, data: services.complaint_mark_duplicate(
                 complaint=c, actor=request.user, duplicate_of=data["original"], note=data["note"]
             ),
         )
+
+    @staticmethod
+    def _shared_department(queryset):
+        """The one department of the selected complaints, or None when they differ or have none."""
+        departments = {c.department for c in queryset}
+        return departments.pop() if len(departments) == 1 else None
+
+    def _duplicate_candidates(self, request, queryset) -> list[Complaint]:
+        """For one complaint with a pin: the open complaints of its category nearby that the person
+        can see, nearest first (none for a bulk selection: each row would have its own)."""
+        selected = list(queryset[:2])
+        if len(selected) != 1:
+            return []
+        complaint = selected[0]
+        if complaint.latitude is None or complaint.longitude is None:
+            return []
+        rows = nearby_open_complaints(
+            center=Point(float(complaint.latitude), float(complaint.longitude)),
+            radius_m=DUPLICATE_RADIUS_M,
+            category=complaint.subcategory or complaint.category,
+            limit=DUPLICATE_CANDIDATES + 1,
+        )
+        visible = set(
+            Complaint.objects.visible_to(request.user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True)
+        )
+        return [r for r in rows if r.pk != complaint.pk and r.pk in visible][:DUPLICATE_CANDIDATES]
 
     @admin.action(description=_("Close selected complaints"), permissions=["change"])
     def close_complaints(self, request, queryset):

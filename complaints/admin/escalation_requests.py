@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import BooleanField, Case, F, Value, When
 from django.http import HttpResponseNotAllowed
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from complaints import policies
 from complaints.admin.mixins import RowActionsMixin
 from complaints.admin_forms import (
     DecisionForm,
@@ -85,8 +87,31 @@ class EscalationRequestAdmin(RowActionsMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
             return HttpResponseNotAllowed(["GET"])
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        if obj is not None:
+            extra_context.update(
+                title=_("Escalation request for %(reference)s") % {"reference": obj.complaint.reference},
+                subtitle=obj.complaint.title,
+                decision_buttons=self._decision_buttons(request, obj),
+                complaint_url=reverse("admin:complaints_complaint_change", args=[obj.complaint_id]),
+            )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decision_buttons(self, request, obj: EscalationRequest) -> list[dict[str, str]]:
+        """Approve and Reject on a pending request, for the person who may decide it (the same
+        actions as the list, applied to this one request)."""
+        if obj.state != EscalationRequest.State.PENDING or not policies.may_decide_escalation(request.user, obj):
+            return []
+        offered = self.get_actions(request)
+        labels = {"approve_requests": _("Approve"), "reject_requests": _("Reject")}
+        return [{"name": name, "label": label} for name, label in labels.items() if name in offered]
 
     def row_name(self, obj: EscalationRequest) -> str:
         return obj.complaint.reference

@@ -19,11 +19,46 @@ from grievance.filters import parse_id
 
 # --- list filters -----------------------------------------------------------------------------
 class StatusFilter(admin.SimpleListFilter):
+    """Open complaints unless the person chooses otherwise: the queue is what is still to do.
+
+    With no `status` in the address the filter reads "open" (a search by reference or title looks
+    at every status, so a closed complaint is still found by its number); "All" is an explicit
+    choice (`status=all`) so it survives the default."""
+
     title = _("status")
     parameter_name = "status"
+    DEFAULT = "open"
+    EVERYTHING = "all"
 
     def lookups(self, request, model_admin):
         return [("open", _("Open (any)")), *Status.choices]
+
+    def value(self):
+        value = super().value()
+        if value is None:
+            # An action posted with picked rows acts on those rows whatever their status (the
+            # complaint page's buttons post without a filter); "select all N" means what was listed.
+            picking_rows = self.request.method == "POST" and self.request.POST.get("select_across") != "1"
+            searching = bool(self.request.GET.get("q", "").strip())
+            return self.EVERYTHING if searching or picking_rows else self.DEFAULT
+        return value
+
+    def __init__(self, request, params, model, model_admin):
+        self.request = request
+        super().__init__(request, params, model, model_admin)
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == self.EVERYTHING,
+            "query_string": changelist.get_query_string({self.parameter_name: self.EVERYTHING}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "open":

@@ -88,8 +88,18 @@ class RowActionsMixin:
         if "apply" in request.POST:
             form = form_class(request.POST, **form_kwargs)
             if form.is_valid():
-                self._run_each(request, queryset, done=done, operation=lambda c: apply(c, form.cleaned_data))
-                return self._after(request, queryset)
+                rows = list(queryset.order_by("pk")[:2])
+                if len(rows) != 1:
+                    self._run_each(request, queryset, done=done, operation=lambda c: apply(c, form.cleaned_data))
+                    return self._after(request, queryset)
+                # One row (e.g. from its page): a refusal comes back on the form, everything typed kept.
+                try:
+                    apply(rows[0], form.cleaned_data)
+                except (DomainError, ValidationError) as exc:
+                    self._errors_to_form(form, exc)
+                else:
+                    self.message_user(request, f"{self.row_name(rows[0])}: {done}", messages.SUCCESS)
+                    return self._after(request, queryset)
         else:
             form = form_class(**form_kwargs)
         context = {
@@ -104,6 +114,15 @@ class RowActionsMixin:
             "media": self.media + form.media,
         }
         return TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
+
+    @staticmethod
+    def _errors_to_form(form, exc: Exception) -> None:
+        """A service's refusal as form errors: on the field it names when the form has it, else on top."""
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return
+        form.add_error(None, error_text(exc))
 
 
 ACTION_FORM_TEMPLATE = "admin/complaints/action_form.html"
