@@ -18,8 +18,8 @@ What it does, with the harness in ../shared/bench (BENCH_DIR; read its README):
 
 Sub-commands for pieces of it: `seed`, `reset`, `serve` (foreground), `target` (print the target).
 Environment: BENCH_DIR, BENCH_WORK (/tmp/grievance-bench), BENCH_DB (grv_bench), BENCH_PORT (8812),
-BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_WORKER_CLASS (sync),
-GUNICORN_THREADS, and compare.sh's
+BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_WORKER_CLASS (gthread),
+GUNICORN_THREADS (4), GUNICORN_WORKER_CONNECTIONS (16), and compare.sh's
 ROUNDS, DURATION, WARMUP, CONCURRENCY.
 """
 
@@ -75,6 +75,9 @@ SERVER_ENV = {
     # psycopg 3's pool (Django 5.2) instead of persistent connections with a SELECT 1 per request.
     "DB_POOL_MAX_SIZE": "4",
     "DB_POOL_MIN_SIZE": "1",
+    # Server-side binding and prepared statements (from a statement's 5th run on a connection).
+    "DB_SERVER_SIDE_BINDING": "True",
+    "DB_PREPARE_THRESHOLD": "5",
 }
 
 DESCRIPTION = (
@@ -223,9 +226,12 @@ def reset() -> None:
 
 # --- serve -----------------------------------------------------------------------------------
 def gunicorn_cmd() -> list[str]:
-    # sync workers by default: gthread left most connections on one process (measured 29 of 32).
-    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-    threads = os.environ.get("GUNICORN_THREADS", "1")
+    # gthread workers with 4 threads each: keep-alive connections (a sync worker closes the
+    # connection after every response) and a request's database and Redis waits overlap with other
+    # requests' Python. A worker takes at most GUNICORN_WORKER_CONNECTIONS connections, half of
+    # compare.sh's 32, so the two share them (without it one worker took 29 of 32).
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+    threads = os.environ.get("GUNICORN_THREADS", "4")
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "grievance.wsgi:application",
@@ -237,6 +243,8 @@ def gunicorn_cmd() -> list[str]:
         worker_class,
         "--threads",
         threads,
+        "--worker-connections",
+        os.environ.get("GUNICORN_WORKER_CONNECTIONS", "16"),
         "--pid",
         str(PIDFILE),
         "--log-level",

@@ -112,7 +112,16 @@ if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.po
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
     }
-else:
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding (psycopg 3 sends the SQL and its parameters separately instead of quoting
+    # them into the text) and, after DB_PREPARE_THRESHOLD runs of the same statement on a connection,
+    # a server-side prepared statement: PostgreSQL then parses and plans it once per connection.
+    # Off by default; not behind a transaction-mode pgbouncer (prepared statements live in a session).
+    if env.bool("DB_SERVER_SIDE_BINDING", default=False):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    if env.str("DB_PREPARE_THRESHOLD", default=""):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD")
+if not (DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"):
     # Persistent connections, checked before reuse so a restarted database does not break requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
@@ -288,7 +297,7 @@ COMPLAINT_NEARBY_RADIUS_M = env.int("COMPLAINT_NEARBY_RADIUS_M", default=150)
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
         "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
