@@ -35,7 +35,7 @@ from django.db.models.functions import Floor, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from analytics.models import DailySummary, DepartmentDaySummary
-from analytics.summaries import FIRST_ACTIONS, local_bounds
+from analytics.summaries import FIRST_ACTIONS, METRICS, local_bounds
 from complaints.models import OPEN_STATUSES, Complaint
 from complaints.querysets import department_scope
 from departments.models import Department
@@ -201,22 +201,8 @@ def duration_percentiles(qs: QuerySet, later: str, earlier: str = "created_at") 
 
 
 # --- KPIs ------------------------------------------------------------------------------------
-SUMMED = (
-    "received",
-    "resolved",
-    "closed",
-    "rejected",
-    "reopened",
-    "escalated",
-    "resolved_with_sla",
-    "resolved_within_sla",
-    "first_action_count",
-    "first_action_seconds",
-    "resolution_seconds",
-    "rating_count",
-    "rating_sum",
-    "rating_high_count",
-)
+# Every metric the summary tables keep is summed over the cells a query selects.
+SUMMED = METRICS
 
 
 def _sums() -> dict:

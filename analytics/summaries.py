@@ -32,7 +32,12 @@ from analytics.models import DailySummary, DepartmentDaySummary, SummaryDay
 from complaints.models import Complaint, ComplaintEvent, Feedback, Status
 
 # A staff member has acted on a complaint: the "time to first action" clock stops at the first of these.
-FIRST_ACTIONS = ("triage", "assign", "start", "resolve", "reject", "duplicate")
+# The first thing staff did about a complaint: these event kinds (comments and escalations are not).
+_Action = ComplaintEvent.Action
+# Plain strings (raw SQL parameters): psycopg would send an enum member's name, not its value.
+FIRST_ACTIONS = tuple(
+    a.value for a in (_Action.TRIAGE, _Action.ASSIGN, _Action.START, _Action.RESOLVE, _Action.REJECT, _Action.DUPLICATE)
+)
 
 DIMENSIONS = ("department_id", "category_id", "ward", "source", "priority")
 METRICS = (
