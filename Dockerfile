@@ -8,7 +8,8 @@ RUN pip install -r requirements.txt
 
 COPY . .
 RUN useradd --create-home --uid 1000 grievance \
-    && DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DEBUG=False SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(64))")" \
+        python manage.py collectstatic --noinput \
     && chown -R grievance /app
 USER grievance
 

@@ -22,3 +22,5 @@ DEBUG = False
 SECURE_SSL_REDIRECT = False
 # The demo seed's analytics history: enough for a year of charts, few enough for fast seed tests.
 ANALYTICS_DEMO_HISTORY_COMPLAINTS = 200
+# WhiteNoise indexes STATIC_ROOT at start-up and warns when it does not exist.
+STATIC_ROOT = tempfile.mkdtemp(prefix="grievance-test-static-")
