@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import DEPARTMENT_ROLES, Role, User
 from complaints.models import FINAL_STATUSES, INTAKE_SOURCE_CHOICES, Complaint, EscalationRequest, Status
@@ -69,7 +70,7 @@ def may_write(user: User | None) -> Verdict:
     """Executives see everything and change nothing (signing in is the views' business)."""
     role = getattr(user, "role", None)
     if role is None:
-        return deny(ActionForbidden("Sign in to do this."))
+        return deny(ActionForbidden(gettext("Sign in to do this.")))
     if role == Role.EXECUTIVE:
         return deny(ActionForbidden(f"A {role} has read-only access."))
     return ALLOW
@@ -85,7 +86,7 @@ def may_file(user: User, *, for_citizen: User | None = None, source: str | None 
         return deny(ValidationError({"citizen": "Complaints are filed for a citizen."}))
     if user.role == Role.CITIZEN:
         if for_citizen is not None and for_citizen.pk != user.pk:
-            return deny(ActionForbidden("Citizens file complaints for themselves only."))
+            return deny(ActionForbidden(gettext("Citizens file complaints for themselves only.")))
         return ALLOW
     if user.role in STAFF_FILING_ROLES:
         return ALLOW
@@ -115,7 +116,8 @@ def may_reopen(user: User | None, complaint: Complaint, *, now: dt.datetime | No
     if complaint.status == Status.RESOLVED and deadline is not None and (now or timezone.now()) > deadline:
         return _closed(
             complaint.status,
-            f"The reopen window of {settings.COMPLAINT_REOPEN_WINDOW_DAYS} days has passed; file a new complaint.",
+            gettext("The reopen window of %(days)s days has passed; file a new complaint.")
+            % {"days": settings.COMPLAINT_REOPEN_WINDOW_DAYS},
         )
     return _workflow_verdict(user, complaint, "reopen")
 
@@ -178,7 +180,9 @@ def may_comment(user: User, complaint: Complaint, *, internal: bool = False) -> 
     if internal and not user.is_staff:
         return deny(ActionForbidden("Only staff can write internal notes."))
     if user.role == Role.CITIZEN and complaint.status in FINAL_STATUSES:
-        return _closed(complaint.status, "This complaint is closed; file a new complaint or reopen it while you can.")
+        return _closed(
+            complaint.status, gettext("This complaint is closed; file a new complaint or reopen it while you can.")
+        )
     return ALLOW
 
 
@@ -191,18 +195,18 @@ def comments_visible_to(user: User) -> dict:
 def may_support(user: User, complaint: Complaint) -> Verdict:
     """A citizen says "me too" to an open complaint of someone else."""
     if user.role != Role.CITIZEN:
-        return deny(ActionForbidden("Only citizens can support a complaint."))
+        return deny(ActionForbidden(gettext("Only citizens can support a complaint.")))
     if complaint.citizen_id == user.pk:
-        return deny(Conflict("You filed this complaint; support is for complaints of others."))
+        return deny(Conflict(gettext("You filed this complaint; support is for complaints of others.")))
     if not complaint.is_open:
-        return _closed(complaint.status, "Only open complaints can be supported.")
+        return _closed(complaint.status, gettext("Only open complaints can be supported."))
     return ALLOW
 
 
 def may_attach(user: User, complaint: Complaint) -> Verdict:
     verdict = may_write(user)
     if verdict and user.role == Role.CITIZEN and complaint.status in FINAL_STATUSES:
-        return _closed(complaint.status, "This complaint is closed; files can no longer be added.")
+        return _closed(complaint.status, gettext("This complaint is closed; files can no longer be added."))
     return verdict
 
 
@@ -222,7 +226,7 @@ def may_request_escalation(user: User, complaint: Complaint, *, pending: bool | 
 
     if user.role == Role.CITIZEN:
         if complaint.citizen_id != user.pk:
-            return deny(ActionForbidden("Citizens can ask to escalate their own complaints only."))
+            return deny(ActionForbidden(gettext("Citizens can ask to escalate their own complaints only.")))
     elif user.role in DEPARTMENT_ROLES:
         if complaint.department_id is None or complaint.department_id not in subtree_ids_for_user(user):
             return deny(
@@ -236,14 +240,14 @@ def may_request_escalation(user: User, complaint: Complaint, *, pending: bool | 
             )
         )
     if complaint.status not in ESCALATION_REQUEST_STATUSES or complaint.department_id is None:
-        return _closed(complaint.status, "Only a complaint that a department is working on can be escalated.")
+        return _closed(complaint.status, gettext("Only a complaint that a department is working on can be escalated."))
     target = complaint.department.escalation_target()
     if complaint.escalation_level >= target.max_escalation_level:
-        return _closed(complaint.status, "This complaint is already at the highest escalation level.")
+        return _closed(complaint.status, gettext("This complaint is already at the highest escalation level."))
     if pending is None:
         pending = EscalationRequest.objects.filter(complaint=complaint, state=EscalationRequest.State.PENDING).exists()
     if pending:
-        return deny(Conflict("An escalation request for this complaint is already waiting for a decision."))
+        return deny(Conflict(gettext("An escalation request for this complaint is already waiting for a decision.")))
     return ALLOW
 
 

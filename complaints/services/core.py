@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from accounts.models import DEPARTMENT_ROLES, User
 from complaints import outbox
@@ -154,16 +154,17 @@ def validate_classification(
         if category.parent_id is not None:
             errors["category"] = "Choose a top-level category; put the specific one in subcategory."
         elif not category.is_active:
-            errors["category"] = "This category is no longer in use."
+            errors["category"] = gettext("This category is no longer in use.")
     if subcategory is not None:
         if category is None:
-            errors["subcategory"] = "Choose the category this subcategory belongs to."
+            errors["subcategory"] = gettext("Choose the category this subcategory belongs to.")
         elif subcategory.parent_id != category.pk:
             errors["subcategory"] = (
-                f"“{subcategory.name}” is not part of “{category.name}”: choose one of its subcategories, or none."
+                gettext("“%(sub)s” is not part of “%(cat)s”: choose one of its subcategories, or none.")
+                % {"sub": subcategory.name, "cat": category.name}
             )
         elif not subcategory.is_active:
-            errors["subcategory"] = "This subcategory is no longer in use."
+            errors["subcategory"] = gettext("This subcategory is no longer in use.")
     if department is not None and not department.is_active:
         errors["department"] = "This department is not active."
     if errors:
@@ -174,7 +175,7 @@ def validate_location(*, latitude: Decimal | None, longitude: Decimal | None) ->
     """A point is both coordinates or neither; forms and serializers rely on this check."""
     if (latitude is None) != (longitude is None):
         missing = "latitude" if latitude is None else "longitude"
-        raise ValidationError({missing: "Give both latitude and longitude, or neither."})
+        raise ValidationError({missing: gettext("Give both latitude and longitude, or neither.")})
     # The same ranges as the model's check constraints, as field errors instead of a constraint name.
     for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
         try:
@@ -182,14 +183,17 @@ def validate_location(*, latitude: Decimal | None, longitude: Decimal | None) ->
         except (ArithmeticError, TypeError, ValueError):
             continue  # not a number at all: the model's field validation names it
         if number is not None and not -bound <= number <= bound:
-            raise ValidationError({name: f"{name.capitalize()} must be between -{bound} and {bound}."})
+            message = gettext("Latitude must be between -90 and 90.") if name == "latitude" else gettext(
+                "Longitude must be between -180 and 180."
+            )
+            raise ValidationError({name: message})
 
 
 def validate_place(*, latitude: Decimal | None, longitude: Decimal | None, address: str) -> None:
     """Somewhere to go: a pin (both coordinates) or an address or landmark."""
     if (latitude is None or longitude is None) and not (address or "").strip():
         raise ValidationError(
-            {"address": _("Put a pin on the map, use your location, or enter an address or landmark")}
+            {"address": gettext("Put a pin on the map, use your location, or enter an address or landmark")}
         )
 
 

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from complaints import outbox, policies
@@ -501,7 +502,7 @@ def escalation_request_create(*, complaint: Complaint, requested_by: User, reaso
     """A citizen (for their own complaint) or an officer/manager of the complaint's department subtree
     asks for escalation (`policies.may_request_escalation`). The manager of the department it would go
     to decides. One pending request per complaint (409 for a second)."""
-    reason = require_text(reason, "reason", "Say why the complaint should be escalated.")
+    reason = require_text(reason, "reason", gettext("Say why the complaint should be escalated."))
     current = _lock_with_department(complaint.pk)
     policies.enforce(policies.may_request_escalation(requested_by, current))
     target = current.department.escalation_target()
@@ -512,7 +513,7 @@ def escalation_request_create(*, complaint: Complaint, requested_by: User, reaso
             )
     except IntegrityError:
         # Another request was filed in the same instant; the partial unique constraint kept one.
-        raise Conflict("An escalation request for this complaint is already waiting for a decision.") from None
+        raise Conflict(gettext("An escalation request for this complaint is already waiting for a decision.")) from None
     record_event(
         complaint=current,
         actor=requested_by,

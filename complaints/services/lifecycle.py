@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import DEPARTMENT_ROLES, Role, User
 from complaints import policies
@@ -79,8 +80,8 @@ def complaint_create(
     complaint = Complaint(
         citizen=citizen,
         created_by=created_by,
-        title=require_text(title, "title", "Give the complaint a title."),
-        description=require_text(description, "description", "Describe the problem."),
+        title=require_text(title, "title", gettext("Give the complaint a title.")),
+        description=require_text(description, "description", gettext("Describe the problem.")),
         category=category,
         subcategory=subcategory,
         department=department,
@@ -204,9 +205,9 @@ def complaint_close(
     current = lock(complaint)
     if actor is not None and actor.role == Role.CITIZEN:
         if rating is None:
-            raise ValidationError({"rating": "Rate the resolution from 1 to 5."})
+            raise ValidationError({"rating": gettext("Rate the resolution from 1 to 5.")})
         if not 1 <= int(rating) <= 5:
-            raise ValidationError({"rating": "The rating is a number from 1 to 5."})
+            raise ValidationError({"rating": gettext("The rating is a number from 1 to 5.")})
     complaint, _ = transition(
         complaint=current,
         actor=actor,
@@ -216,7 +217,7 @@ def complaint_close(
     )
     if rating is not None:
         if Feedback.objects.filter(complaint=complaint).exists():
-            raise Conflict("Feedback has already been given for this complaint.")
+            raise Conflict(gettext("Feedback has already been given for this complaint."))
         Feedback.objects.create(complaint=complaint, citizen=complaint.citizen, rating=int(rating), comment=comment)
     return complaint
 
@@ -229,7 +230,7 @@ def reopen_window():
 @transaction.atomic
 def complaint_reopen(*, complaint: Complaint, actor: User, reason: str) -> Complaint:
     """The citizen says the problem is not fixed: back to work, within the reopen window."""
-    reason = require_text(reason, "reason", "Say why the complaint is not resolved.")
+    reason = require_text(reason, "reason", gettext("Say why the complaint is not resolved."))
     current = lock(complaint)
     policies.enforce(policies.may_reopen(actor, current))
     complaint, _ = transition(

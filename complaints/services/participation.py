@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from accounts.models import User
 from complaints import policies
@@ -20,7 +21,7 @@ from grievance.errors import Conflict
 def comment_add(*, complaint: Complaint, author: User, body: str, is_internal: bool = False) -> Comment:
     """A public reply (citizen or staff) or an internal note (staff only, never shown to citizens)."""
     policies.enforce(policies.may_write(author))
-    body = require_text(body, "body", "Write a comment.")
+    body = require_text(body, "body", gettext("Write a comment."))
     current = lock(complaint)
     policies.enforce(policies.may_comment(author, current, internal=is_internal))
     comment = Comment.objects.create(complaint=current, author=author, body=body, is_internal=is_internal)
@@ -45,7 +46,7 @@ def complaint_support(*, complaint: Complaint, user: User) -> Complaint:
         with transaction.atomic():
             Support.objects.create(complaint=current, user=user)
     except IntegrityError:
-        raise Conflict("You already support this complaint.") from None
+        raise Conflict(gettext("You already support this complaint.")) from None
     Complaint.objects.filter(pk=current.pk).update(supporters_count=F("supporters_count") + 1)
     current.refresh_from_db(fields=["supporters_count"])
     record_event(complaint=current, actor=user, action=Action.SUPPORTED)
@@ -70,7 +71,10 @@ def attachment_add(*, complaint: Complaint, uploaded_by: User, upload: UploadedF
             current = lock(complaint)
             policies.enforce(policies.may_attach(uploaded_by, current))
             if current.attachments.count() >= settings.COMPLAINT_MAX_ATTACHMENTS:
-                raise Conflict(f"A complaint can have at most {settings.COMPLAINT_MAX_ATTACHMENTS} attachments.")
+                raise Conflict(
+                    gettext("A complaint can have at most %(count)s attachments.")
+                    % {"count": settings.COMPLAINT_MAX_ATTACHMENTS}
+                )
             attachment.file.save(f"upload{clean.suffix}", ContentFile(clean.content), save=False)
             stored_name = attachment.file.name
             attachment.save()

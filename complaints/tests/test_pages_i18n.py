@@ -17,7 +17,8 @@ SWITCH = "/accounts/language/"
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "hi" / "LC_MESSAGES" / "django.po"
 # Where citizen-facing text comes from (the back office's own strings are translated separately).
 CITIZEN_SOURCES = re.compile(
-    r"^(templates/(?!admin/)|complaints/(forms|views)\.py|accounts/(forms|views)\.py|grievance/templatetags/)"
+    r"^(templates/(?!admin/)|complaints/(forms|views|policies)\.py|complaints/services/|accounts/(forms|views)\.py"
+    r"|grievance/templatetags/)"
 )
 
 

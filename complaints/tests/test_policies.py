@@ -188,3 +188,14 @@ def test_the_service_checks_both_coordinates_whatever_the_interface(citizen, cat
         file_complaint(citizen, category=category_infrastructure, latitude="28.6")
     assert "longitude" in error.value.message_dict
     assert not Complaint.objects.exists()
+
+
+def test_refusals_reach_a_hindi_citizen_in_hindi(pothole, citizen):
+    from django.utils import translation
+
+    complaint = _complaint_in(PAST_WINDOW, pothole)
+    with translation.override("hi"):
+        message = policies.may_reopen(citizen, complaint).message
+    assert "दोबारा खोलने" in message and "reopen" not in message
+    with translation.override("en"):
+        assert "reopen window" in policies.may_reopen(citizen, complaint).message
