@@ -89,8 +89,9 @@ class Scope:
 
     @classmethod
     def public(cls) -> Scope:
-        # Aggregates over every complaint, for the public page: never rows, never people.
-        return cls(complaints=Complaint.objects.all(), department_ids=None)
+        # Aggregates over every complaint for the public page, through the public view (never rows,
+        # never people): the same gate as tracking and Open311.
+        return cls(complaints=Complaint.objects.public(), department_ids=None)
 
 
 # --- the two filtered bases ------------------------------------------------------------------

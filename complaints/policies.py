@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from accounts.models import DEPARTMENT_ROLES, Role, User
 from complaints.models import FINAL_STATUSES, INTAKE_SOURCE_CHOICES, Complaint, EscalationRequest, Status
-from complaints.workflow import TRANSITIONS, role_of
+from complaints.workflow import TRANSITIONS, check_transition, role_of
 from grievance.errors import ActionForbidden, Conflict, DomainError, TransitionNotAllowed
 
 
@@ -123,8 +123,6 @@ def may_reopen(user: User | None, complaint: Complaint, *, now: dt.datetime | No
 
 
 def _workflow_verdict(user: User | None, complaint: Complaint, action: str) -> Verdict:
-    from complaints.workflow import check_transition
-
     try:
         check_transition(action=action, status=complaint.status, actor=user)
     except DomainError as error:
