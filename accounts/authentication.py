@@ -3,7 +3,6 @@
 
 import re
 from datetime import timedelta
-from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -12,11 +11,12 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import authentication as jwt_authentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from accounts.models import ApiKey
+from grievance.compiled import compiled, from_values, model_lookups
 
 KEYWORD = "Api-Key"
 # last_used_at is written at most this often per key, not on every request.
@@ -104,6 +104,11 @@ def declared_api_key_scopes(view) -> set[str]:
     return scopes
 
 
+# Raw access token -> its validated token, per process (JWTAuthentication.get_validated_token).
+_validated_tokens: dict = {}
+MAX_VALIDATED_TOKENS = 10_000
+
+
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
     """simplejwt's JWTAuthentication with the same checks (the user exists, is active, and the token
     carries the fingerprint of the user's current password hash: CHECK_REVOKE_TOKEN), but the user
@@ -111,6 +116,24 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     request (issue 11: about a tenth of a detail request's Python). Nothing about the user is cached
     between requests, so a password change, reset or deactivation in any process ends the token at
     once."""
+
+    def get_validated_token(self, raw_token):
+        """simplejwt's validation (signature, type, expiry), done once per token and process: a
+        token's signature and claims never change, so a token seen before is only checked for
+        expiry again (PyJWT's decode and HMAC were a twentieth of a request). What can end a valid
+        token early, the user's state, is read on every request by `get_user`."""
+        token = _validated_tokens.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())
+                return token
+            except TokenError:
+                _validated_tokens.pop(raw_token, None)
+        token = super().get_validated_token(raw_token)
+        if len(_validated_tokens) >= MAX_VALIDATED_TOKENS:
+            _validated_tokens.clear()
+        _validated_tokens[raw_token] = token
+        return token
 
     def get_user(self, validated_token):
         try:
@@ -129,28 +152,18 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         return user
 
 
-@lru_cache(maxsize=4)
-def _user_lookup_sql(vendor: str, field_name: str) -> str:
-    """SELECT every concrete column of the user WHERE `field_name` = %s, quoted for `vendor`."""
-    from django.db import connection
-
-    model = get_user_model()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-    key = model._meta.get_field(field_name).column
-    return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(key)} = %s"
-
-
 def _fetch_user(user_id):
-    from django.db import connection
-
     model = get_user_model()
     field = model._meta.get_field(jwt_settings.USER_ID_FIELD)
     try:
         value = field.get_prep_value(field.to_python(user_id))
     except (TypeError, ValueError, ValidationError):
         return None
-    # A raw queryset still applies the backend's converters (SQLite's datetimes) and builds the
-    # model as the ORM does; only the per-request SQL compilation is gone.
-    found = list(model.objects.raw(_user_lookup_sql(connection.vendor, jwt_settings.USER_ID_FIELD), [value]))
-    return found[0] if found else None
+    names = model_lookups(model)
+
+    def build(arg):
+        return model.objects.filter(**{field.name: arg}).values_list(*names)
+
+    # The ORM writes the statement once per process; the backend's converters still apply.
+    rows = compiled(("accounts.jwt_user", field.name), build, [value]).rows([value])
+    return from_values(model, dict(zip(names, rows[0], strict=True))) if rows else None

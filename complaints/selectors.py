@@ -7,7 +7,8 @@
 - the gates of the models that hang off complaints: `escalation_requests_visible_to`,
   `notices_visible_to`, built on the same role logic as `Complaint.objects.visible_to`
   (`complaints.querysets.department_scope`);
-- distance: `within_radius`, `nearby_open_complaints`; ordering by urgency: `with_priority_rank`.
+- distance: `within_radius`, `nearby_open_complaints`; ordering by urgency: `with_priority_rank`;
+- the API's hot reads through the gate, compiled once per shape: `VisibleRows`, `visible_row`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from django.db.models.functions import Cast
 
 from accounts.models import STAFF_ROLES, Role
 from complaints.models import Comment, Complaint, ComplaintEvent, EscalationRequest, Notice
-from complaints.querysets import department_scope
+from complaints.querysets import department_scope, id_or_reference_lookup, visibility
 from departments.models import Priority
+from grievance.compiled import compiled, compiled_count
 
 Action = ComplaintEvent.Action
 
@@ -224,3 +226,72 @@ def notices_visible_to(user) -> QuerySet[Notice]:
     if scope is None:
         return queryset
     return queryset.filter(department_id__in=scope) if scope else queryset.none()
+
+
+# --- the API's hot reads: the visibility gate, compiled once per shape (grievance/compiled.py) ----
+NEWEST_FIRST = ("-created_at", "-id")
+
+
+class VisibleRows:
+    """Rows (as dicts of `names`) of the complaints `user` may see, newest first, for Django's
+    Paginator: `count()` and slicing run the gate's query compiled once per process and shape, so
+    a page costs two statements and no SQL compilation. Same rule, same order, same rows as
+    `Complaint.objects.visible_to(user).order_by(*NEWEST_FIRST).values(*names)`."""
+
+    ordered = True
+
+    def __init__(self, user, names: tuple[str, ...]):
+        self.kind, self.values = visibility(user)
+        self.names = names
+
+    def _build(self, *values):
+        return Complaint.objects.within(self.kind, values).order_by(*NEWEST_FIRST).values_list(*self.names)
+
+    def count(self) -> int:
+        if self.kind == "none":
+            return 0
+        key = ("complaints.visible.count", self.kind, len(self.values))
+        (count,) = compiled_count(key, self._build, self.values).rows(self.values)[0]
+        return count
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("VisibleRows is read a page (a slice) at a time")
+        start, stop = page.start or 0, page.stop
+        if self.kind == "none" or stop is not None and stop <= start:
+            return []
+        query = compiled(("complaints.visible.rows", self.kind, len(self.values), self.names), self._build, self.values)
+        rows = query.rows(self.values, limit=None if stop is None else stop - start, offset=start)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
+
+
+def visible_row(user, id_or_reference: str, names: tuple[str, ...]) -> dict | None:
+    """One complaint `user` may see, by id or reference, as a dict of `names` (None: not visible or
+    no such complaint), its query compiled once per shape. Same rule as
+    `Complaint.objects.visible_to(user).by_id_or_reference(value).values(*names)`."""
+    kind, values = visibility(user)
+    if kind == "none":
+        return None
+    ((field, value),) = id_or_reference_lookup(id_or_reference).items()
+
+    def build(*args):
+        return Complaint.objects.within(kind, args[:-1]).filter(**{field: args[-1]}).values_list(*names)
+
+    args = (*values, value)
+    rows = compiled(("complaints.visible.row", kind, len(values), field, names), build, args).rows(args)
+    return dict(zip(names, rows[0], strict=True)) if rows else None
+
+
+class ValuesRows:
+    """A filtered queryset's rows as dicts of `names`, for Django's Paginator (no model instances)."""
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Complaint], names: tuple[str, ...]):
+        self.queryset, self.names = queryset, names
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        return [dict(zip(self.names, row, strict=True)) for row in self.queryset.values_list(*self.names)[page]]

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, QuerySet
 
 from departments import tree
 from departments.models import Category, Department
+from grievance.compiled import compiled, from_values, model_lookups
 
 
 def department_parent_map() -> dict[int, int | None]:
@@ -52,3 +53,27 @@ def category_list(*, is_active: bool | None = None) -> QuerySet[Category]:
         categories = categories.filter(is_active=is_active)
         subcategories = subcategories.filter(is_active=is_active)
     return categories.prefetch_related(Prefetch("subcategories", queryset=subcategories))
+
+
+_CATEGORY_WITH_DEPARTMENT = (*model_lookups(Category), *model_lookups(Department, "default_department__"))
+
+
+def categories_by_code(codes: list[str]) -> dict[str, Category]:
+    """The categories with these codes, each with its default department loaded (routing reads it):
+    one statement, compiled once per process and number of codes (filing a complaint runs it)."""
+    if not codes:
+        return {}
+    names = _CATEGORY_WITH_DEPARTMENT
+
+    def build(*args):
+        return Category.objects.filter(code__in=args).values_list(*names)
+
+    found = {}
+    for values in compiled(("departments.categories_by_code", len(codes)), build, codes).rows(codes):
+        row = dict(zip(names, values, strict=True))
+        category = from_values(Category, row)
+        department = from_values(Department, row, "default_department__")
+        if department is not None:
+            category.default_department = department
+        found[category.code] = category
+    return found

@@ -7,15 +7,20 @@ import copy
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from accounts.models import DEPARTMENT_ROLES, User
 from accounts.phones import normalize_phone
 from complaints import policies
 from complaints.models import INTAKE_SOURCE_CHOICES, Attachment, Comment, Complaint, ComplaintEvent, Feedback, Source
+from complaints.querysets import is_overdue_values
 from complaints.selectors import PUBLIC_EVENT_FIELDS, public_events, public_note, public_replies
 from departments.models import Category, ClosureReason, Department, Priority
+from departments.selectors import categories_by_code
+from grievance.api.serializers import CopiedFields
 
 MAX_TEXT = 5000
 
@@ -52,12 +57,41 @@ class LocationSerializer(serializers.Serializer):
 
 
 # --- the hot shapes, written out (DRF's field-by-field output, without its per-field machinery) ----
+# Rows come as dicts of `values()` lookups: from the compiled reads (complaints.selectors.VisibleRows,
+# visible_row) or, for a loaded instance, `values_of`. test_api_statement_counts pins both to DRF.
+LIST_VALUES = (
+    *("id", "reference", "title", "status", "priority", "source", "category__code", "subcategory__code"),
+    *("department__code", "department__name", "assignee_id", "assignee__full_name", "assignee__role"),
+    *("sla_due_at", "escalation_level", "supporters_count", "created_at", "updated_at"),
+)
+DETAIL_VALUES = (
+    *LIST_VALUES,
+    *("description", "transcript", "language", "translated_text", "latitude", "longitude", "address", "ward"),
+    *("citizen_id", "citizen__full_name", "citizen__phone", "citizen__email", "metadata", "resolution_note"),
+    *("closure_reason__code", "duplicate_of__reference", "resolved_at", "closed_at", "department_id"),
+)
+# What the workflow policies read of a complaint (allowed_actions on a detail row), in the model's
+# field order (Model.from_db takes them so). Reading any other field would cost a query: the
+# statement-count tests would see it.
+POLICY_VALUES = tuple(
+    field.attname
+    for field in Complaint._meta.concrete_fields
+    if field.attname in {"id", "status", "citizen_id", "department_id", "resolved_at"}
+)
+
 _DATETIME = serializers.DateTimeField(read_only=True)
 _COORDINATE = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+_ISO_8601 = api_settings.DATETIME_FORMAT.lower() == "iso-8601"
 
 
-def _when(value):
-    return _DATETIME.to_representation(value) if value else None
+def _when(value, tz):
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), given the zone."""
+    if not value:
+        return None
+    if not _ISO_8601:
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _coordinate(value):
@@ -68,35 +102,97 @@ def _text(value):
     return None if value is None else str(value)
 
 
-def _code(related):
-    return None if related is None else related.code
+def values_of(obj: Complaint, names: tuple[str, ...]) -> dict:
+    """What `values(*names)` would read for `obj`, from the loaded instance and its relations."""
+    row = {}
+    for name in names:
+        value = obj
+        for part in name.split("__"):
+            if value is None:
+                break
+            value = getattr(value, part)
+        row[name] = value
+    return row
 
 
-def list_row(obj: Complaint) -> dict:
-    """ComplaintListSerializer's output for one complaint."""
-    department = obj.department if obj.department_id is not None else None
-    assignee = obj.assignee if obj.assignee_id is not None else None
+def _person(row: dict) -> dict:
+    return {"id": row["assignee_id"], "name": _text(row["assignee__full_name"]), "role": _text(row["assignee__role"])}
+
+
+def list_row(row: dict, tz=None) -> dict:
+    """ComplaintListSerializer's output for one row of LIST_VALUES."""
+    tz = tz or timezone.get_current_timezone()
     return {
-        "id": obj.pk,
-        "reference": obj.reference,
-        "title": _text(obj.title),
-        "status": _text(obj.status),
-        "priority": _text(obj.priority),
-        "source": _text(obj.source),
-        "category": _code(obj.category) if obj.category_id is not None else None,
-        "subcategory": _code(obj.subcategory) if obj.subcategory_id is not None else None,
-        "department": _code(department),
-        "department_name": None if department is None else _text(department.name),
+        "id": row["id"],
+        "reference": row["reference"],
+        "title": _text(row["title"]),
+        "status": _text(row["status"]),
+        "priority": _text(row["priority"]),
+        "source": _text(row["source"]),
+        "category": row["category__code"],
+        "subcategory": row["subcategory__code"],
+        "department": row["department__code"],
+        "department_name": _text(row["department__name"]),
         "assignee": None
-        if assignee is None
-        else {"id": assignee.pk, "name": _text(assignee.full_name), "role": _text(assignee.role)},
-        "sla_due_at": _when(obj.sla_due_at),
-        "is_overdue": obj.is_overdue,
-        "escalation_level": int(obj.escalation_level),
-        "supporters_count": int(obj.supporters_count),
-        "created_at": _when(obj.created_at),
-        "updated_at": _when(obj.updated_at),
+        if row["assignee_id"] is None
+        else {
+            "id": row["assignee_id"],
+            "name": _text(row["assignee__full_name"]),
+            "role": _text(row["assignee__role"]),
+        },
+        "sla_due_at": _when(row["sla_due_at"], tz),
+        "is_overdue": is_overdue_values(row["status"], row["sla_due_at"]),
+        "escalation_level": int(row["escalation_level"]),
+        "supporters_count": int(row["supporters_count"]),
+        "created_at": _when(row["created_at"], tz),
+        "updated_at": _when(row["updated_at"], tz),
     }
+
+
+def list_rows(rows: list[dict]) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    return [list_row(row, tz) for row in rows]
+
+
+def detail_row(row: dict, viewer: User | None) -> dict:
+    """ComplaintDetailSerializer's output for one row of DETAIL_VALUES, as `viewer` sees it."""
+    tz = timezone.get_current_timezone()
+    output = list_row(row, tz)
+    staff = viewer is not None and viewer.is_staff
+    shows_citizen = row["citizen_id"] is not None and viewer is not None and (staff or viewer.pk == row["citizen_id"])
+    if viewer is None or not viewer.is_authenticated:
+        actions = []
+    else:
+        policy_view = Complaint.from_db(None, POLICY_VALUES, [row[name] for name in POLICY_VALUES])
+        actions = policies.allowed_actions(viewer, policy_view)
+    output.update(
+        description=_text(row["description"]),
+        transcript=_text(row["transcript"]),
+        language=_text(row["language"]),
+        translated_text=_text(row["translated_text"]),
+        location={
+            "latitude": _coordinate(row["latitude"]),
+            "longitude": _coordinate(row["longitude"]),
+            "address": _text(row["address"]),
+            "ward": _text(row["ward"]),
+        },
+        citizen={
+            "id": row["citizen_id"],
+            "full_name": _text(row["citizen__full_name"]),
+            "phone": _text(row["citizen__phone"]),
+            "email": _text(row["citizen__email"]),
+        }
+        if shows_citizen
+        else None,
+        metadata=row["metadata"] if staff else None,
+        resolution_note=_text(row["resolution_note"]),
+        closure_reason=row["closure_reason__code"],
+        duplicate_of=row["duplicate_of__reference"],
+        resolved_at=_when(row["resolved_at"], tz),
+        closed_at=_when(row["closed_at"], tz),
+        allowed_actions=actions,
+    )
+    return output
 
 
 class BuiltFieldsOnce:
@@ -152,7 +248,7 @@ class ComplaintListSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
         # The fields above describe the shape (and the OpenAPI schema); the hot list and detail
         # responses are written out directly. test_serializer_fast_paths pins both to DRF's output.
         if type(self) is ComplaintListSerializer:
-            return list_row(instance)
+            return list_row(values_of(instance, LIST_VALUES))
         return super().to_representation(instance)
 
 
@@ -188,35 +284,8 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
 
     def to_representation(self, instance):
         if type(self) is ComplaintDetailSerializer:
-            return self.detail_row(instance)
+            return detail_row(values_of(instance, DETAIL_VALUES), self._viewer())
         return super().to_representation(instance)
-
-    def detail_row(self, obj: Complaint) -> dict:
-        """ComplaintDetailSerializer's output, field by field as DRF would produce it."""
-        row = list_row(obj)
-        citizen_id = obj.citizen_id
-        duplicate_of = obj.duplicate_of if obj.duplicate_of_id is not None else None
-        row.update(
-            description=_text(obj.description),
-            transcript=_text(obj.transcript),
-            language=_text(obj.language),
-            translated_text=_text(obj.translated_text),
-            location={
-                "latitude": _coordinate(obj.latitude),
-                "longitude": _coordinate(obj.longitude),
-                "address": _text(obj.address),
-                "ward": _text(obj.ward),
-            },
-            citizen=self.get_citizen(obj) if citizen_id is not None else None,
-            metadata=self.get_metadata(obj),
-            resolution_note=_text(obj.resolution_note),
-            closure_reason=_code(obj.closure_reason),
-            duplicate_of=None if duplicate_of is None else duplicate_of.reference,
-            resolved_at=_when(obj.resolved_at),
-            closed_at=_when(obj.closed_at),
-            allowed_actions=self.get_allowed_actions(obj),
-        )
-        return row
 
     @extend_schema_field(LocationSerializer)
     def get_location(self, obj: Complaint) -> dict:
@@ -256,7 +325,7 @@ def _categories_by_code(*, category: str | None, subcategory: str | None) -> dic
     with each one's default department joined (routing reads it). The same rules and messages as a
     SlugRelatedField on top-level categories and on subcategories."""
     codes = [code for code in (category, subcategory) if code is not None]
-    found = {c.code: c for c in Category.objects.select_related("default_department").filter(code__in=codes)}
+    found = categories_by_code(codes)
     result, errors = {}, {}
     for field, code, top_level in (("category", category, True), ("subcategory", subcategory, False)):
         if code is None:
@@ -270,7 +339,7 @@ def _categories_by_code(*, category: str | None, subcategory: str | None) -> dic
     return result
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
+class ComplaintCreateSerializer(CopiedFields, serializers.Serializer):
     """What a citizen (or staff on a citizen's behalf) sends to file a complaint."""
 
     title = serializers.CharField(max_length=200)

@@ -7,7 +7,7 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -26,22 +26,20 @@ from complaints import policies, services
 from complaints.api import serializers as s
 from complaints.filtersets import ComplaintFilterSet, PointField
 from complaints.models import Complaint, Feedback
-from complaints.selectors import comments_for, nearby_open_complaints, timeline_for
+from complaints.selectors import (
+    NEWEST_FIRST,
+    ValuesRows,
+    VisibleRows,
+    comments_for,
+    nearby_open_complaints,
+    timeline_for,
+    visible_row,
+)
 from departments.models import Category
 from grievance.api.filters import QueryParamFilterBackend
 from grievance.api.parsers import LimitedJSONParser
 
 REFERENCE_OR_ID = r"[0-9]+|[A-Za-z]{3}-[0-9]{4}-[0-9]{1,10}"
-
-
-# What a list row reads (ComplaintListSerializer): the complaint's own columns and, of each relation,
-# the columns shown. The citizen is not on a list row.
-LIST_RELATIONS = ("category", "subcategory", "department", "assignee")
-LIST_COLUMNS = (
-    *("id", "reference", "title", "status", "priority", "source", "sla_due_at", "escalation_level"),
-    *("supporters_count", "created_at", "updated_at", "category__code", "subcategory__code"),
-    *("department__code", "department__name", "assignee__full_name", "assignee__role"),
-)
 
 
 def _action_schema(request_serializer, summary: str):
@@ -71,12 +69,26 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     queryset = Complaint.objects.none()  # for the schema; get_queryset is the real source
 
     def get_queryset(self):
-        queryset = Complaint.objects.visible_to(self.request.user)
-        if self.action == "list":
-            # A list row's columns and the codes and names it shows; the filterset adds the urgency
-            # rank when asked to order by priority.
-            return queryset.select_related(*LIST_RELATIONS).only(*LIST_COLUMNS).order_by("-created_at", "-id")
-        return queryset.with_list_relations().order_by("-created_at", "-id")
+        return Complaint.objects.visible_to(self.request.user).with_list_relations().order_by(*NEWEST_FIRST)
+
+    def list(self, request, *args, **kwargs):
+        """A page of LIST_VALUES rows, never model instances. Without filters (the mobile app's own
+        list) through the gate's query compiled once per process (selectors.VisibleRows: count +
+        page, no SQL compiled per request); with filters through the filterset, as values rows."""
+        if self.filter_backends and QueryParamFilterBackend.applies(request, self.filterset_class):
+            queryset = self.filter_queryset(Complaint.objects.visible_to(request.user).order_by(*NEWEST_FIRST))
+            rows = ValuesRows(queryset, s.LIST_VALUES)
+        else:
+            rows = VisibleRows(request.user, s.LIST_VALUES)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.list_rows(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        """One complaint through the gate, its query compiled once per process (selectors.visible_row)."""
+        row = visible_row(request.user, kwargs[self.lookup_field], s.DETAIL_VALUES)
+        if row is None:
+            raise Http404("No Complaint matches the given query.")
+        return Response(s.detail_row(row, request.user))
 
     def get_serializer_class(self):
         return s.ComplaintListSerializer if self.action == "list" else s.ComplaintDetailSerializer

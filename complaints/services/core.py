@@ -21,6 +21,7 @@ from complaints.workflow import check_transition
 from departments.models import Category, Department
 from departments.selectors import department_subtree_ids
 from departments.sla import compute_sla_due_at
+from grievance.compiled import insert
 
 Action = ComplaintEvent.Action
 
@@ -80,7 +81,7 @@ def record_event(
     is_internal: bool = False,
 ) -> ComplaintEvent:
     """Write one timeline line; after commit the outbox hands it to the consumers (notifications, ...)."""
-    event = ComplaintEvent.objects.create(
+    event = ComplaintEvent(
         complaint=complaint,
         actor=actor,
         action=action,
@@ -90,6 +91,7 @@ def record_event(
         changes=changes or {},
         is_internal=is_internal,
     )
+    insert(event)  # event.save(), its INSERT written once per process (grievance/compiled.py)
     outbox.dispatch_on_commit([event.pk])
     return event
 

@@ -12,9 +12,14 @@ class QueryParamFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not _names_any(request.query_params, filterset_class.base_filters):
+        if filterset_class is not None and not self.applies(request, filterset_class):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+    @staticmethod
+    def applies(request, filterset_class) -> bool:
+        """Does the request name any of the filterset's parameters?"""
+        return filterset_class is None or _names_any(request.query_params, filterset_class.base_filters)
 
 
 def _names_any(params, filter_names) -> bool:
