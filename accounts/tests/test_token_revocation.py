@@ -74,3 +74,30 @@ def test_deactivation_ends_the_sessions(officer, tokens, admin_user):
 def test_a_refresh_token_of_a_deleted_user_is_a_401_not_a_500(officer, tokens):
     officer.delete()
     assert refresh(tokens["refresh"]) == 401
+
+
+def test_a_token_already_seen_is_still_ended_by_a_password_change(officer, tokens):
+    # Validated tokens are kept per process (accounts.authentication); the user's state is not.
+    assert me(tokens["access"]) == 200
+    assert me(tokens["access"]) == 200
+    services.user_set_password(user=officer, password="An0ther-secret-pass")
+    assert me(tokens["access"]) == 401
+
+
+def test_a_token_already_seen_still_expires(officer, tokens, monkeypatch):
+    import datetime as dt
+
+    from accounts import authentication
+
+    assert me(tokens["access"]) == 200  # validated and kept
+    later = authentication.aware_utcnow() + dt.timedelta(days=1)
+    monkeypatch.setattr(authentication, "aware_utcnow", lambda: later)
+    monkeypatch.setattr("rest_framework_simplejwt.tokens.aware_utcnow", lambda: later)
+    assert me(tokens["access"]) == 401
+
+
+def test_a_tampered_token_is_refused_even_after_the_real_one_was_seen(tokens):
+    assert me(tokens["access"]) == 200
+    header, payload, signature = tokens["access"].split(".")
+    forged = signature[:10] + ("B" if signature[10] != "B" else "C") + signature[11:]
+    assert me(f"{header}.{payload}.{forged}") == 401
