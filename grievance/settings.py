@@ -219,6 +219,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_U
 # With no broker, tasks run in-process at once: the app works with nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# The outbox's after-commit hand-offs of one process within this many milliseconds share one Celery
+# message (complaints/outbox.py); 0 publishes one message per transaction, in the request.
+OUTBOX_PUBLISH_INTERVAL_MS = env.int("OUTBOX_PUBLISH_INTERVAL_MS", default=25)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ACKS_LATE = True

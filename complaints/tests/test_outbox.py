@@ -136,3 +136,80 @@ def test_the_outbox_sweep_task_is_on_the_beat_schedule(db):
 
     task = PeriodicTask.objects.get(task="complaints.tasks.dispatch_missed_events")
     assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
+
+
+# --- the per-process publisher (OUTBOX_PUBLISH_INTERVAL_MS) ----------------------------------------
+@pytest.fixture
+def non_eager(settings):
+    from grievance.celery import app
+
+    settings.OUTBOX_PUBLISH_INTERVAL_MS = 30
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = eager
+
+
+def _wait(predicate, timeout=5.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_commits_within_the_interval_share_one_message(
+    non_eager, citizen, monkeypatch, django_capture_on_commit_callbacks
+):
+    from complaints import tasks
+
+    messages = []
+    monkeypatch.setattr(tasks.dispatch_events, "delay", lambda ids: messages.append(list(ids)))
+    complaints = []
+    for n in range(5):  # five changes committed one after the other
+        with django_capture_on_commit_callbacks(execute=True):
+            complaints.append(file_complaint(citizen, title=f"Issue {n}"))
+    events = sorted(ComplaintEvent.objects.filter(complaint__in=complaints).values_list("pk", flat=True))
+    assert _wait(lambda: sum(len(ids) for ids in messages) == 5)
+    assert sorted(pk for ids in messages for pk in ids) == events
+    assert len(messages) < 5  # coalesced (one, unless the interval ended between two commits)
+
+
+def test_a_message_carries_at_most_max_ids(non_eager, monkeypatch):
+    from complaints import tasks
+
+    messages = []
+    monkeypatch.setattr(tasks.dispatch_events, "delay", lambda ids: messages.append(list(ids)))
+    outbox._publish(list(range(1, outbox.MAX_MESSAGE_IDS + 3)))
+    assert _wait(lambda: len(messages) == 2)
+    assert [len(ids) for ids in messages] == [outbox.MAX_MESSAGE_IDS, 2]
+
+
+def test_broker_down_in_the_publisher_leaves_the_events_to_the_sweep(
+    non_eager, recorder, citizen, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from complaints import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks.dispatch_events, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = file_complaint(citizen)
+    assert _wait(lambda: "could not queue events" in caplog.text)
+    event = ComplaintEvent.objects.get(complaint=complaint)
+    assert event.dispatched_at is None and recorder.seen == Counter()
+    assert outbox.dispatch_missed(now=later())["dispatched"] == 1
+    assert recorder.seen == Counter({event.pk: 1})
+
+
+def test_pending_ids_are_sent_at_exit(monkeypatch):
+    from complaints import tasks
+
+    messages = []
+    monkeypatch.setattr(tasks.dispatch_events, "delay", lambda ids: messages.append(list(ids)))
+    publisher = outbox._Publisher()
+    publisher._pending = [7, 8]  # submitted, the interval not over yet, then the process exits
+    publisher.flush()  # what atexit runs
+    assert messages == [[7, 8]] and publisher._pending == []
