@@ -1,11 +1,12 @@
+import importlib
 import threading
 
 import pytest
 from django.db import connection
 
 from complaints import services
-from complaints.models import Complaint, ComplaintEvent
-from complaints.references import format_reference, next_reference
+from complaints.models import Complaint, ComplaintEvent, ReferenceCounter
+from complaints.references import format_reference, next_reference, reserve_numbers, sequence_name
 from complaints.tests.factories import file_complaint, in_progress_complaint
 
 
@@ -14,11 +15,59 @@ def test_reference_format():
     assert format_reference(2027, 1234567) == "GRV-2027-1234567"
 
 
+# Years no other test files complaints in: on PostgreSQL a year's sequence, once committed by a
+# transactional test, keeps counting for the rest of the run (this test's own sequences roll back).
 @pytest.mark.django_db
 def test_references_count_up_per_year():
-    assert [next_reference(2026) for _ in range(3)] == ["GRV-2026-000001", "GRV-2026-000002", "GRV-2026-000003"]
-    assert next_reference(2027) == "GRV-2027-000001"
-    assert next_reference(2026) == "GRV-2026-000004"
+    assert [next_reference(2091) for _ in range(3)] == ["GRV-2091-000001", "GRV-2091-000002", "GRV-2091-000003"]
+    assert next_reference(2092) == "GRV-2092-000001"
+    assert next_reference(2091) == "GRV-2091-000004"
+    assert reserve_numbers(2091, 3) == [5, 6, 7]
+    assert next_reference(2091) == "GRV-2091-000008"
+
+
+@pytest.mark.django_db
+def test_a_year_counted_before_the_sequences_continues_after_its_counter():
+    ReferenceCounter.objects.create(year=2093, last_value=41)
+    assert next_reference(2093) == "GRV-2093-000042"
+    assert next_reference(2093) == "GRV-2093-000043"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_first_creates_of_a_new_year_racing_get_distinct_numbers():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the per-year sequences")
+    from django.db import transaction
+
+    def first_of_the_year():
+        with transaction.atomic():
+            return next_reference(2094)
+
+    try:
+        results, errors = _run_concurrently(20, first_of_the_year)
+        assert errors == []
+        assert sorted(results) == [f"GRV-2094-{n:06d}" for n in range(1, 21)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence_name(2094)}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_migration_0006_turns_counters_into_sequences_and_back():
+    if connection.vendor != "postgresql":
+        pytest.skip("the sequences are PostgreSQL's")
+    from django.apps import apps
+    from django.db import connection as conn
+
+    migration = importlib.import_module("complaints.migrations.0006_reference_sequences")
+    ReferenceCounter.objects.create(year=2095, last_value=500)
+    migration.counters_to_sequences(apps, conn.schema_editor().__class__(conn))
+    assert next_reference(2095) == "GRV-2095-000501"
+    migration.sequences_to_counters(apps, conn.schema_editor().__class__(conn))
+    assert ReferenceCounter.objects.get(year=2095).last_value == 501
+    assert next_reference(2095) == "GRV-2095-000502"  # a new sequence, after the counter
 
 
 def _run_concurrently(n: int, target) -> list:
