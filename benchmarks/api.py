@@ -73,7 +73,8 @@ SERVER_ENV = {
     "CELERY_BROKER_URL": BROKER_URL,
     "CACHE_URL": CACHE_URL,
     # psycopg 3's pool (Django 5.2) instead of persistent connections with a SELECT 1 per request.
-    "DB_POOL_MAX_SIZE": "4",
+    # One connection per gunicorn thread: a request never waits for another's connection.
+    "DB_POOL_MAX_SIZE": os.environ.get("GUNICORN_THREADS", "4"),
     "DB_POOL_MIN_SIZE": "1",
     # Server-side binding and prepared statements (from a statement's 5th run on a connection).
     "DB_SERVER_SIDE_BINDING": "True",
@@ -116,8 +117,8 @@ def seed() -> None:
     from django.utils import timezone
 
     from accounts.models import Role, User
-    from complaints.models import Complaint, ComplaintEvent, ReferenceCounter, Status
-    from complaints.references import format_reference
+    from complaints.models import Complaint, ComplaintEvent, Status
+    from complaints.references import format_reference, reserve_numbers
     from departments.models import Category
     from departments.seed import seed_reference_data
 
@@ -155,21 +156,18 @@ def seed() -> None:
     for start in range(0, len(owners), chunk):
         part = owners[start : start + chunk]
         with transaction.atomic():
-            counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-            first = counter.last_value + 1
-            counter.last_value += len(part)
-            counter.save()
+            numbers = reserve_numbers(year, len(part))
             rows = []
-            for i, owner in enumerate(part):
+            for owner, number in zip(part, numbers, strict=True):
                 sub = rng.choice(subcategories)
                 created = now - timezone.timedelta(seconds=rng.randint(60, 365 * 86400))
                 rows.append(
                     Complaint(
-                        reference=format_reference(year, first + i),
+                        reference=format_reference(year, number),
                         citizen=owner,
                         created_by=owner,
-                        title=f"Complaint {first + i} about {sub.name.lower()}",
-                        description=DESCRIPTION.format(n=first + i),
+                        title=f"Complaint {number} about {sub.name.lower()}",
+                        description=DESCRIPTION.format(n=number),
                         category_id=sub.parent_id,
                         subcategory=sub,
                         department_id=sub.default_department_id,
