@@ -19,7 +19,7 @@ What it does, with the harness in ../shared/bench (BENCH_DIR; read its README):
 Sub-commands for pieces of it: `seed`, `reset`, `serve` (foreground), `target` (print the target).
 Environment: BENCH_DIR, BENCH_WORK (/tmp/grievance-bench), BENCH_DB (grv_bench), BENCH_PORT (8812),
 BENCH_REDIS (redis://127.0.0.1:6379/12 broker, /13 cache), GUNICORN_WORKER_CLASS (gthread),
-GUNICORN_THREADS (4), GUNICORN_WORKER_CONNECTIONS (16), and compare.sh's
+GUNICORN_THREADS (1), GUNICORN_WORKER_CONNECTIONS (16), and compare.sh's
 ROUNDS, DURATION, WARMUP, CONCURRENCY.
 """
 
@@ -30,6 +30,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -74,7 +75,7 @@ SERVER_ENV = {
     "CACHE_URL": CACHE_URL,
     # psycopg 3's pool (Django 5.2) instead of persistent connections with a SELECT 1 per request.
     # One connection per gunicorn thread: a request never waits for another's connection.
-    "DB_POOL_MAX_SIZE": os.environ.get("GUNICORN_THREADS", "4"),
+    "DB_POOL_MAX_SIZE": os.environ.get("GUNICORN_THREADS", "1"),
     "DB_POOL_MIN_SIZE": "1",
     # Server-side binding and prepared statements (from a statement's 5th run on a connection).
     "DB_SERVER_SIDE_BINDING": "True",
@@ -224,12 +225,14 @@ def reset() -> None:
 
 # --- serve -----------------------------------------------------------------------------------
 def gunicorn_cmd() -> list[str]:
-    # gthread workers with 4 threads each: keep-alive connections (a sync worker closes the
-    # connection after every response) and a request's database and Redis waits overlap with other
-    # requests' Python. A worker takes at most GUNICORN_WORKER_CONNECTIONS connections, half of
-    # compare.sh's 32, so the two share them (without it one worker took 29 of 32).
+    # gthread workers: keep-alive connections (a sync worker closes the connection after every
+    # response). One thread each by default: measured with 1, 2, 4 and 8 threads (docs/benchmarks.md),
+    # more threads only made the requests contend for the GIL (more CPU per request, lower
+    # throughput, higher p99) on two cores shared with PostgreSQL and the load generator.
+    # A worker takes at most GUNICORN_WORKER_CONNECTIONS connections, half of compare.sh's 32, so
+    # the two share them (without it one worker took 29 of 32).
     worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-    threads = os.environ.get("GUNICORN_THREADS", "4")
+    threads = os.environ.get("GUNICORN_THREADS", "1")
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "grievance.wsgi:application",
@@ -252,6 +255,12 @@ def gunicorn_cmd() -> list[str]:
 
 def start_server() -> subprocess.Popen:
     BENCH_WORK.mkdir(parents=True, exist_ok=True)
+    try:
+        socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+    except OSError:
+        pass
+    else:  # measuring a server left over from an earlier run would measure old code
+        sys.exit(f"something already listens on 127.0.0.1:{PORT} (a gunicorn left running?); stop it first")
     env = {**os.environ, **SERVER_ENV, "DJANGO_SETTINGS_MODULE": "grievance.settings"}
     server = subprocess.Popen(gunicorn_cmd(), cwd=ROOT, env=env)
     for _ in range(150):
@@ -349,6 +358,8 @@ def main() -> None:
     if args.command == "seed":
         return
     reset()
+    # SIGTERM (kill, pkill) ends the run through `finally`, which stops gunicorn with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = start_server()
     try:
         if args.command == "serve":

@@ -221,7 +221,7 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # The outbox's after-commit hand-offs of one process within this many milliseconds share one Celery
 # message (complaints/outbox.py); 0 publishes one message per transaction, in the request.
-OUTBOX_PUBLISH_INTERVAL_MS = env.int("OUTBOX_PUBLISH_INTERVAL_MS", default=25)
+OUTBOX_PUBLISH_INTERVAL_MS = env.int("OUTBOX_PUBLISH_INTERVAL_MS", default=100)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ACKS_LATE = True
@@ -331,6 +331,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/minute"),
     },
     "EXCEPTION_HANDLER": "grievance.api.exceptions.exception_handler",
+    # DRF's negotiation, its answer remembered per Accept header and renderer set (issue 11).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "grievance.api.negotiation.RememberedContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -5,15 +5,18 @@ text and JSON, and no lone surrogates, which cannot be encoded). Each is a 400, 
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from rest_framework import exceptions, parsers
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _bad_text(text: str) -> str | None:
     if "\x00" in text:
         return "NUL characters are not allowed."
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):  # one C-speed scan (a Python loop per character was ~2% of a create)
         return "Unpaired surrogate characters are not allowed."
     return None
 

@@ -156,3 +156,50 @@ def test_insert_leaves_models_with_save_signals_to_save(monkeypatch, db):
     finally:
         post_save.disconnect(listener, sender=ClosureReason)
     assert seen == [("gone-away", True)]
+
+
+# --- remembered content negotiation --------------------------------------------------------------
+@pytest.mark.parametrize("repeat", [1, 2])  # the second pass answers from memory
+@pytest.mark.parametrize(
+    "accept, fmt",
+    [
+        ("application/json", None),
+        ("*/*", None),
+        (None, None),
+        ("text/html", None),
+        ("application/json; indent=4", None),
+        ("text/html;q=0.5, application/json", None),
+        ("application/*", None),
+        ("*/*", "json"),
+        ("*/*", "api"),
+    ],
+)
+def test_remembered_negotiation_answers_as_drf_does(accept, fmt, repeat):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from grievance.api.negotiation import RememberedContentNegotiation
+
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    raw = APIRequestFactory().get("/api/v1/complaints/", {"format": fmt} if fmt else {}, **headers)
+    renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+    expected = DefaultContentNegotiation().select_renderer(Request(raw), renderers)
+    for _ in range(repeat):
+        got = RememberedContentNegotiation().select_renderer(Request(raw), renderers)
+        assert (got[0] is expected[0], got[1]) == (True, expected[1])
+
+
+def test_remembered_negotiation_still_refuses_what_drf_refuses():
+    from rest_framework.exceptions import NotAcceptable
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from grievance.api.negotiation import RememberedContentNegotiation
+
+    raw = APIRequestFactory().get("/api/v1/complaints/", HTTP_ACCEPT="image/png")
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            RememberedContentNegotiation().select_renderer(Request(raw), [JSONRenderer()])

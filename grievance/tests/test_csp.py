@@ -209,3 +209,23 @@ def test_pages_run_in_chromium_without_csp_violations(browser, live_server, admi
         if path == "/admin/django_celery_beat/periodictask/add/":  # the moved script ran
             assert not browser.find_element(By.CSS_SELECTOR, ".field-crontab_translation").is_displayed()
         assert browser.execute_script("return window.__cspViolations") == [], path
+
+
+@pytest.mark.parametrize("path", ["/api/v1/track/GRV-NOPE/", "/api/redoc/", "/"])
+def test_the_remembered_policy_is_the_one_django_csp_builds(settings, path):
+    from csp.middleware import CSPMiddleware
+
+    from grievance.csp import GrievanceCSPMiddleware
+
+    settings.MAP_TILE_URL = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    for _ in range(2):  # the second answer comes from memory
+        response = _client().get(path)
+        ours = response["Content-Security-Policy"]
+        del response["Content-Security-Policy"]
+
+        class Library(GrievanceCSPMiddleware):
+            process_response = CSPMiddleware.process_response  # django-csp's own, building each time
+
+        request = response.wsgi_request
+        request._csp_nonce = None
+        assert Library(lambda r: response).process_response(request, response)["Content-Security-Policy"] == ours
