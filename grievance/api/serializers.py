@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class NoSurrogateCharacters(ProhibitSurrogateCharactersValidator):
+    """DRF's check (same message, same code) in one regex scan instead of a Python loop per
+    character: every CharField runs it, and a complaint's text is a few hundred characters."""
+
+    def __call__(self, value):
+        found = _SURROGATE.search(str(value))
+        if found:
+            raise ValidationError(self.message.format(code_point=ord(found.group())), code=self.code)
 
 
 def unbound_copy(field: serializers.Field) -> serializers.Field:
@@ -28,7 +43,16 @@ def unbound_copy(field: serializers.Field) -> serializers.Field:
 
 
 class CopiedFields:
-    """A Serializer whose instances get `unbound_copy`s of the declared fields."""
+    """A Serializer whose instances get `unbound_copy`s of the declared fields (whose surrogate
+    check is `NoSurrogateCharacters`)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for field in getattr(cls, "_declared_fields", {}).values():
+            field.validators = [
+                NoSurrogateCharacters() if type(v) is ProhibitSurrogateCharactersValidator else v
+                for v in field.validators
+            ]
 
     def get_fields(self):
         return {name: unbound_copy(field) for name, field in self._declared_fields.items()}

@@ -228,4 +228,5 @@ def test_the_remembered_policy_is_the_one_django_csp_builds(settings, path):
 
         request = response.wsgi_request
         request._csp_nonce = None
-        assert Library(lambda r: response).process_response(request, response)["Content-Security-Policy"] == ours
+        library = Library(lambda r, response=response: response)
+        assert library.process_response(request, response)["Content-Security-Policy"] == ours
