@@ -107,8 +107,8 @@ def _send(event_ids: list[int]) -> None:
             logger.warning("outbox: could not queue events %s; the outbox sweep will dispatch them", chunk[:10])
 
 
-# One Celery message carries at most this many event ids.
-MAX_MESSAGE_IDS = 500
+# One Celery message carries at most this many event ids (a sweep batch of 5,000 is one message).
+MAX_MESSAGE_IDS = 5000
 
 
 class _Publisher:
