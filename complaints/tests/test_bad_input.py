@@ -113,3 +113,10 @@ def test_assignee_from_another_department_is_400(auth_client, dispatcher, pothol
 def test_unknown_reference_is_404(auth_client, dispatcher):
     assert auth_client(dispatcher).get("/api/v1/complaints/GRV-2026-999999/").status_code == 404
     assert auth_client(dispatcher).get("/api/v1/track/GRV-2026-999999/").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["999999999999999999", "2147483648", "9223372036854775807", "0", "grv-1999-1"])
+def test_detail_by_any_well_formed_id_or_reference_is_a_404_not_a_500(citizen, auth_client, value):
+    # The detail query is compiled once and run with the value as a parameter (grievance/compiled.py):
+    # ids past int4, past int8 (read as a reference) and unknown references all answer 404.
+    assert auth_client(citizen).get(f"/api/v1/complaints/{value}/").status_code == 404
