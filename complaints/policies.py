@@ -151,6 +151,11 @@ def may_act(user: User | None, complaint: Complaint, action: str, *, now: dt.dat
     return _action_verdict(user, complaint, action, now)
 
 
+# The complaint columns the workflow verdicts above read (status, owner, department, resolution
+# time): a complaint loaded with only these gets the same `allowed_actions` (the API's detail row).
+ACTION_FIELDS = ("id", "status", "citizen_id", "department_id", "resolved_at")
+
+
 def allowed_actions(user: User | None, complaint: Complaint, *, now: dt.datetime | None = None) -> list[str]:
     """The workflow actions `user` may take on `complaint` now, in table order: what the API's
     `allowed_actions`, the pages' buttons and the admin's buttons show."""
@@ -162,6 +167,16 @@ def allowed_actions(user: User | None, complaint: Complaint, *, now: dt.datetime
         for action, rule in TRANSITIONS.items()
         if complaint.status in rule.sources and role in rule.roles and _action_verdict(user, complaint, action, now)
     ]
+
+
+def may_see_contact(user: User | None, citizen_id: int | None) -> bool:
+    """The filer's name, phone and email on a complaint: staff, and the citizen themself."""
+    return citizen_id is not None and user is not None and (user.is_staff or user.pk == citizen_id)
+
+
+def may_see_metadata(user: User | None) -> bool:
+    """A complaint's intake metadata (call ids, channel details): staff only."""
+    return user is not None and user.is_staff
 
 
 def may_close_with_feedback(user: User, complaint: Complaint) -> bool:

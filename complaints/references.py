@@ -51,6 +51,11 @@ def _from_sequence(year: int, count: int) -> list[int]:
     if numbers is None:
         _create_sequence(year)
         numbers = _draw(name, count)
+    if numbers is None:  # could not be created (no CREATE privilege on the schema, for one)
+        raise RuntimeError(
+            f"The reference sequence {name} does not exist and could not be created: run "
+            "`manage.py migrate` as a role that may create sequences, or create it by hand."
+        )
     return numbers
 
 
@@ -77,8 +82,8 @@ def _create_sequence(year: int) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} AS bigint START WITH {int(start)}")
-    except (IntegrityError, DatabaseError):
-        pass  # created by a concurrent first create of the year, which has committed it by now
+    except DatabaseError:  # IntegrityError included
+        pass  # a concurrent first create of the year made it (and has committed it by now)
 
 
 # --- SQLite: the counter row --------------------------------------------------------------------

@@ -88,13 +88,15 @@ _lock = threading.Lock()
 def compiled(key: Hashable, build: Callable[..., QuerySet], args: Sequence) -> CompiledQuery:
     """`build(*args)`, a `values_list` queryset, compiled once per `key`. `args` are this call's
     values; only their types matter for compiling."""
-    entry = _cache.get(key)
-    if entry is None:
-        entry = _compile(build, args)
-        with _lock:
-            if len(_cache) >= MAX_SHAPES:
-                _cache.clear()
-            _cache[key] = entry
+    entry = _cache.get(("rows", key))
+    return entry if entry is not None else _remember(("rows", key), _compile(build, args))
+
+
+def _remember(key: Hashable, entry: CompiledQuery) -> CompiledQuery:
+    with _lock:
+        if len(_cache) >= MAX_SHAPES:
+            _cache.clear()
+        _cache[key] = entry
     return entry
 
 
@@ -115,15 +117,14 @@ def _compile(build: Callable[..., QuerySet], args: Sequence) -> CompiledQuery:
 def compiled_count(key: Hashable, build: Callable[..., QuerySet], args: Sequence) -> CompiledQuery:
     """How many rows `build(*args)` has: COUNT(*) over its ids, compiled once per `key` (`rows()`
     is [(n,)])."""
-    entry = _cache.get(key)
-    if entry is None:
-        sentinels = [_sentinel(index, arg) for index, arg in enumerate(args)]
-        queryset = build(*sentinels).order_by().values_list("pk")
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        entry = _finish(queryset.db, f"SELECT COUNT(*) FROM ({sql}) counted", params, sentinels, ("count",), ())
-        with _lock:
-            _cache[key] = entry
-    return entry
+    entry = _cache.get(("count", key))
+    if entry is not None:
+        return entry
+    sentinels = [_sentinel(index, arg) for index, arg in enumerate(args)]
+    queryset = build(*sentinels).order_by().values_list("pk")
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    counted = _finish(queryset.db, f"SELECT COUNT(*) FROM ({sql}) counted", params, sentinels, ("count",), ())
+    return _remember(("count", key), counted)
 
 
 def _finish(using, sql, params, sentinels, names, converters) -> CompiledQuery:

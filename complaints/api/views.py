@@ -76,8 +76,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         list) through the gate's query compiled once per process (selectors.VisibleRows: count +
         page, no SQL compiled per request); with filters through the filterset, as values rows."""
         if self.filter_backends and QueryParamFilterBackend.applies(request, self.filterset_class):
-            queryset = self.filter_queryset(Complaint.objects.visible_to(request.user).order_by(*NEWEST_FIRST))
-            rows = ValuesRows(queryset, s.LIST_VALUES)
+            rows = ValuesRows(self.filter_queryset(self.get_queryset()), s.LIST_VALUES)
         else:
             rows = VisibleRows(request.user, s.LIST_VALUES)
         page = self.paginate_queryset(rows)

@@ -129,3 +129,32 @@ def test_written_out_shapes_match_drf_field_by_field(
             generic = drf.ModelSerializer.to_representation(detailed, row)
             assert list(detailed.data.items()) == list(generic.items())
             assert detailed.data["citizen"] == CitizenContactSerializer(row.citizen).data
+
+
+def test_the_api_list_and_detail_are_drfs_output_for_every_role(
+    filed, citizen, dispatcher, officer_roads, manager_public_works, executive, closure_reason_spam, auth_client
+):
+    # The compiled list/detail paths (selectors.VisibleRows, visible_row) against DRF's generic,
+    # field-by-field serializers on freshly loaded instances, as each role sees them.
+    services.complaint_triage(
+        complaint=filed[0], actor=dispatcher, department=officer_roads.department, assignee=officer_roads
+    )
+    services.complaint_start(complaint=filed[0], actor=officer_roads)
+    services.complaint_reject(complaint=filed[1], actor=dispatcher, closure_reason=closure_reason_spam, note="spam")
+    services.complaint_triage(complaint=filed[2], actor=dispatcher, department=officer_roads.department)
+    services.complaint_mark_duplicate(complaint=filed[3], actor=dispatcher, duplicate_of=filed[4])
+    for viewer in (citizen, dispatcher, officer_roads, manager_public_works, executive):
+        client = auth_client(viewer)
+        listed = client.get("/api/v1/complaints/", {"page_size": 100}).json()["results"]
+        assert listed, viewer.role
+        visible = Complaint.objects.visible_to(viewer).with_list_relations().order_by("-created_at", "-id")
+        assert [row["id"] for row in listed] == [c.pk for c in visible], viewer.role
+        request = client.get("/api/v1/").wsgi_request
+        request.user = viewer
+        for row, complaint in zip(listed, visible, strict=True):
+            generic = ComplaintListSerializer(complaint)
+            assert row == drf.ModelSerializer.to_representation(generic, complaint)
+        for complaint in visible[:6]:
+            detail = client.get(f"/api/v1/complaints/{complaint.reference}/").json()
+            generic = ComplaintDetailSerializer(complaint, context={"request": request})
+            assert detail == drf.ModelSerializer.to_representation(generic, complaint), (viewer.role, complaint.pk)
